@@ -1,0 +1,129 @@
+"""Every Prometheus series acd exports, in one place, on a registry of its own.
+
+Names and meanings follow ``KPIS.md`` exactly (the help text names the variant). Labels stay
+low-cardinality: queue, outcome, state, reason, operation, status; never an agent or call id.
+Each daemon (and each test) builds its own ``Metrics`` with a fresh ``CollectorRegistry``, because
+the global registry cannot be shared between engines in one process.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Bucket edges exactly at the service-level thresholds we promise (KPIS.md).
+WAIT_BUCKETS = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0)
+HANDLE_BUCKETS = (10.0, 30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    """The collectors; attributes are named after the series without the ``acd_`` prefix."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        # --- call-center KPIs (KPIS.md) ---
+        self.calls_offered = Counter(
+            "acd_calls_offered", "O: calls that entered the queue", ["queue"], registry=r
+        )
+        self.calls_answered = Counter(
+            "acd_calls_answered", "A: calls connected to an agent", ["queue"], registry=r
+        )
+        self.calls_abandoned = Counter(
+            "acd_calls_abandoned",
+            "Ab: caller hung up while waiting (ringing an agent counts as waiting); "
+            "short=true when the wait was under the short-abandon threshold",
+            ["queue", "short"],
+            registry=r,
+        )
+        self.calls_exited = Counter(
+            "acd_calls_exited",
+            "X: left the queue by timeout, full queue, join/leave-empty, exit key or transfer",
+            ["queue", "reason"],
+            registry=r,
+        )
+        self.offers = Counter(
+            "acd_offers",
+            "Offers of a call to an agent, by result",
+            ["queue", "result"],
+            registry=r,
+        )
+        self.wait_seconds = Histogram(
+            "acd_wait_seconds",
+            "Wait from entering the queue to answer (outcome=answered) or abandon "
+            "(outcome=abandoned); includes agent ring time",
+            ["queue", "outcome"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.handle_seconds = Histogram(
+            "acd_handle_seconds",
+            "Handle time components of answered calls (talk, hold, wrapup); AHT = their sum / handled",
+            ["queue", "component"],
+            buckets=HANDLE_BUCKETS,
+            registry=r,
+        )
+        self.calls_waiting = Gauge("acd_calls_waiting", "Calls waiting in the queue now", ["queue"], registry=r)
+        self.oldest_wait = Gauge(
+            "acd_oldest_wait_seconds", "Age of the oldest waiting call (longest current wait)", ["queue"], registry=r
+        )
+        self.agents = Gauge(
+            "acd_agents", "Logged-in agents who are members of the queue, by state", ["queue", "state"], registry=r
+        )
+        self.agent_state_seconds = Counter(
+            "acd_agent_state_seconds",
+            "Agent time spent per state (and not-ready reason), for occupancy and utilization",
+            ["state", "reason"],
+            registry=r,
+        )
+        # --- the daemon's own health ---
+        self.ari_request_seconds = Histogram(
+            "acd_ari_request_seconds",
+            "Latency of ARI REST requests by operation",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ari_errors = Counter(
+            "acd_ari_errors", "ARI REST answers that were errors, by HTTP status (0: no answer)",
+            ["operation", "status"], registry=r,
+        )
+        self.ari_ws_reconnects = Counter(
+            "acd_ari_websocket_reconnects", "Times the ARI event WebSocket was (re)connected after a loss", registry=r
+        )
+        self.ari_connected = Gauge("acd_ari_connected", "1 while the ARI event WebSocket is connected", registry=r)
+        self.ari_events = Counter("acd_ari_events", "ARI events received, by type", ["type"], registry=r)
+        self.ari_events_unparsed = Counter(
+            "acd_ari_events_unparsed",
+            "ARI messages that could not be parsed (reason=malformed) or are of a type we do not model "
+            "(reason=unknown)",
+            ["reason"],
+            registry=r,
+        )
+        self.engine_errors = Counter(
+            "acd_engine_errors", "Inputs the engine refused or failed to handle, by kind", ["kind"], registry=r
+        )
+        self.routing_seconds = Histogram(
+            "acd_routing_seconds",
+            "Time to handle one engine input, routing decision included",
+            buckets=(0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
+            registry=r,
+        )
+        self.loop_lag = Gauge("acd_event_loop_lag_seconds", "Event-loop lag measured by a periodic probe", registry=r)
+        self.outbox_backlog = Gauge(
+            "acd_outbox_backlog", "Records accepted but not yet committed to PostgreSQL", registry=r
+        )
+        self.journal_bytes = Gauge(
+            "acd_outbox_journal_bytes", "Size of the on-disk journal of records waiting for PostgreSQL", registry=r
+        )
+        self.db_up = Gauge("acd_database_up", "1 while PostgreSQL accepts the outbox's writes", registry=r)
+        self.records_written = Counter(
+            "acd_records_written", "Records committed to PostgreSQL, by table", ["table"], registry=r
+        )
+        self.browser_connections = Gauge(
+            "acd_browser_connections", "Open live-event streams to agent and supervisor pages", registry=r
+        )
+        self.http_errors = Counter(
+            "acd_http_errors", "API requests refused, by HTTP status", ["status"], registry=r
+        )
+        self.login_failures = Counter("acd_login_failures", "Refused login attempts, by reason", ["reason"], registry=r)
