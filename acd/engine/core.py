@@ -1,0 +1,211 @@
+"""The engine: one deterministic function from (input, now) to effects.
+
+``Engine.handle`` applies one input, then runs the dispatch loop: every call that became
+available is offered to the best eligible agent and every agent that became offerable gets the
+best call it may take, until nothing more can be matched. So after each input the invariant holds:
+no call waits while an eligible agent is offerable (except during an agent's back-off).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from acd.config import AgentSettings, EngineSettings, QueueSettings
+from acd.engine.base import SUPERVISORS, CommandRejected
+from acd.engine.effects import Effect, Hangup
+from acd.engine.inputs import (
+    ActionFailed,
+    AgentProfile,
+    CallerEntered,
+    ChannelGone,
+    DtmfReceived,
+    EndpointReachability,
+    EndWrapUp,
+    HangupCall,
+    HoldCall,
+    Input,
+    LegAnswered,
+    LegRinging,
+    Login,
+    Logout,
+    OriginateFailed,
+    OutboundRequested,
+    PagePresence,
+    PhoneHold,
+    RemoveAgent,
+    Resync,
+    SetDisposition,
+    SetNotReady,
+    SetReady,
+    TimerFired,
+    TransferCall,
+    UnholdCall,
+    UpsertAgent,
+)
+from acd.engine.resync import ResyncFlow
+from acd.state.agent import AgentState, IllegalTransition
+from acd.state.call import CallState, EndReason
+
+__all__ = ["CommandRejected", "Engine", "profile_from_settings"]
+
+
+def profile_from_settings(agent: AgentSettings) -> AgentProfile:
+    return AgentProfile(
+        agent_id=agent.agent_id,
+        name=agent.name or agent.agent_id,
+        endpoint=agent.endpoint,
+        skills=dict(agent.queues),
+        wrapup_override=agent.wrapup_seconds,
+    )
+
+
+class Engine(ResyncFlow):
+    """The single owner of agent and call state. Not thread-safe, not async: call it from one task."""
+
+    def __init__(
+        self,
+        queues: Sequence[QueueSettings],
+        settings: EngineSettings,
+        *,
+        id_factory: Callable[[], str] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(queues, settings, id_factory=id_factory, seed=seed)
+        self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            CallerEntered: self.on_caller_entered,
+            OutboundRequested: self.on_outbound_requested,
+            LegRinging: self.on_leg_ringing,
+            LegAnswered: self._on_leg_answered,
+            OriginateFailed: self._on_originate_failed,
+            ChannelGone: self.on_channel_gone,
+            DtmfReceived: self.on_dtmf,
+            PhoneHold: self.on_phone_hold,
+            EndpointReachability: self.on_endpoint_reachability,
+            ActionFailed: self._on_action_failed,
+            Resync: self.on_resync,
+            TimerFired: self._on_timer,
+            Login: self.on_login,
+            Logout: self.on_logout,
+            SetReady: self.on_set_ready,
+            SetNotReady: self.on_set_not_ready,
+            SetDisposition: self.on_set_disposition,
+            EndWrapUp: self.on_end_wrapup,
+            HoldCall: self.on_hold,
+            UnholdCall: self.on_unhold,
+            HangupCall: self.on_hangup_command,
+            TransferCall: self.on_transfer,
+            PagePresence: self.on_page_presence,
+            UpsertAgent: self.on_upsert_agent,
+            RemoveAgent: self.on_remove_agent,
+        }
+        self._timer_handlers: dict[str, Callable[[str], None]] = {
+            "ring": self.on_ring_timer,
+            "wrapup": self.on_wrapup_timer,
+            "available": self.on_available_timer,
+            "max-wait": self.on_max_wait_timer,
+            "tier": self.on_tier_timer,
+            "page-gone": self.on_page_gone_timer,
+        }
+
+    def handle(self, inp: Input, now: float) -> list[Effect]:
+        """Apply one input at time ``now``; return the effects to carry out, in order.
+
+        A command that cannot be carried out raises :class:`CommandRejected` and changes nothing
+        (commands validate before they mutate).
+        """
+        self.now = now
+        self._effects = []
+        try:
+            self._handlers[type(inp)](inp)
+        except IllegalTransition as exc:
+            self._effects = []
+            raise CommandRejected("conflict", str(exc)) from exc
+        except CommandRejected:
+            self._effects = []
+            raise
+        self._dispatch()
+        self._publish_queues()
+        effects = self._effects
+        self._effects = []
+        return effects
+
+    # ------------------------------------------------------------ routing loop
+
+    def _dispatch(self) -> None:
+        while self.has_dirty():
+            calls, agents = self.drain_dirty()
+            for call in sorted(
+                (c for c in (self.calls.get(cid) for cid in calls) if c is not None),
+                key=lambda c: (-c.priority, c.entered_at, c.seq),
+            ):
+                self.dispatch_call(call)
+            for agent_id in agents:
+                agent = self.agents.get(agent_id)
+                if agent is not None:
+                    self.dispatch_agent(agent)
+
+    def _publish_queues(self) -> None:
+        if not self._dirty_queues:
+            return
+        for name in self._dirty_queues:
+            self.notify(SUPERVISORS, "queue.stats", **self.queue_view(name))
+        self._dirty_queues.clear()
+
+    # ------------------------------------------------------------ adapters
+
+    def _on_leg_answered(self, event: LegAnswered) -> None:
+        if event.role == "dialed":
+            self.on_dialed_answered(event)
+        else:
+            self.on_leg_answered(event)
+
+    def _on_originate_failed(self, event: OriginateFailed) -> None:
+        call_id = self.legs.get(event.leg_id)
+        if call_id is not None:
+            call = self.calls.get(call_id)
+            self.legs.pop(event.leg_id, None)
+            if call is not None:
+                self.far_end_gone(call, None, f"{event.status} {event.message}")
+            return
+        self.on_originate_failed(event)
+
+    def _on_action_failed(self, event: ActionFailed) -> None:
+        """A failed action is mostly a race (the channel just hung up: its events follow).
+
+        Answering or bridging a caller that is still here but cannot be handled ends the call
+        rather than leaving the caller in silence.
+        """
+        if event.status == 404 or event.call_id is None:
+            return
+        call = self.calls.get(event.call_id)
+        if call is None or call.state is CallState.ENDED:
+            return
+        if event.action in ("answer", "add_to_bridge") and event.channel_id == call.channel_id:
+            self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)
+            self.emit(Hangup(call.call_id, call.channel_id))
+            self.end_call(call, EndReason.FAILED, gone=call.channel_id)
+
+    def _on_timer(self, event: TimerFired) -> None:
+        if self.take_timer(event.key, event.token):
+            self._timer_handlers[event.key[0]](event.key[1])
+
+    # ------------------------------------------------------------ views (web, wallboard, metrics)
+
+    def queue_view(self, name: str) -> dict[str, Any]:
+        members = self.queue_calls[name]
+        counts = self.state_counts[name]
+        oldest = members.oldest_entered_at()
+        return {
+            "queue": name,
+            "waiting": len(members.members),
+            "oldest_entered_at": oldest,
+            "oldest_wait": round(self.now - oldest, 3) if oldest is not None else 0.0,
+            "agents": {state.value: counts[state] for state in AgentState if counts[state] > 0},
+        }
+
+    def agents_view(self) -> list[dict[str, Any]]:
+        return [self.agent_view(agent) for agent in self.agents.values()]
+
+    def calls_view(self) -> list[dict[str, Any]]:
+        return [self.call_view(call) for call in self.calls.values() if call.state is not CallState.ENDED]

@@ -1,0 +1,266 @@
+"""What the engine reacts to: telephony events, commands from people, and its own timers.
+
+These are plain values in the call center's own words, not ARI shapes: the telephony adapter
+(:mod:`acd.telephony`) translates ARI events into them, the web server and CLI build commands, and
+the runner feeds timer expiries back. The engine never sees a socket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# ---------------------------------------------------------------- telephony events
+
+
+@dataclass(frozen=True, slots=True)
+class CallerEntered:
+    """A caller entered the app with ``inbound,<queue>[,<priority>]`` (StasisStart)."""
+
+    channel_id: str
+    queue: str
+    caller_number: str
+    caller_name: str
+    priority: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRequested:
+    """An agent's phone dialled out: its channel entered the app with ``outbound,<number>``."""
+
+    channel_id: str
+    endpoint: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegRinging:
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegAnswered:
+    """A leg the engine originated answered and entered the app (StasisStart with our args)."""
+
+    leg_id: str
+    role: Literal["agent", "dialed"]
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OriginateFailed:
+    """The originate request itself failed (500 Allocation failed, 404, 5xx, no answer)."""
+
+    leg_id: str
+    status: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelGone:
+    """A channel left the app or was destroyed (StasisEnd, or ChannelDestroyed before Stasis)."""
+
+    channel_id: str
+    cause: int | None = None
+    cause_txt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    channel_id: str
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneHold:
+    """An agent's phone put the call on hold (or took it off hold) itself (ChannelHold/Unhold)."""
+
+    channel_id: str
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointReachability:
+    """An agent phone's registration became reachable or unreachable."""
+
+    endpoint: str
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFailed:
+    """A telephony action the engine asked for failed; the engine decides what it means."""
+
+    call_id: str | None
+    action: str
+    channel_id: str | None
+    status: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSnapshot:
+    """What resync learned of one channel from ``GET /channels``."""
+
+    channel_id: str
+    name: str
+    state: str
+    caller_number: str
+    caller_name: str
+    #: The Stasis args from the channel's dialplan ``app_data`` ("acd,inbound,support" -> the rest).
+    stasis_args: tuple[str, ...] | None
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeSnapshot:
+    bridge_id: str
+    bridge_type: str
+    name: str
+    channel_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Resync:
+    """The whole truth from Asterisk after a (re)connect; the engine reconciles its picture."""
+
+    channels: tuple[ChannelSnapshot, ...]
+    bridges: tuple[BridgeSnapshot, ...]
+    reachable_endpoints: frozenset[str] | None = None
+
+
+# ---------------------------------------------------------------- timers
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    key: tuple[str, str]
+    token: int
+
+
+# ---------------------------------------------------------------- commands (people)
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Logout:
+    agent_id: str
+    by_supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetReady:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetNotReady:
+    agent_id: str
+    reason: str
+    by_supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetDisposition:
+    agent_id: str
+    disposition: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndWrapUp:
+    agent_id: str
+    disposition: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HoldCall:
+    agent_id: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnholdCall:
+    agent_id: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangupCall:
+    agent_id: str
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCall:
+    """Blind transfer of a connected call to a queue, a named agent, or a number."""
+
+    agent_id: str
+    call_id: str
+    kind: Literal["queue", "agent", "number"]
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class PagePresence:
+    """The agent's page opened or lost its live stream (grace period before ``disconnected``)."""
+
+    agent_id: str
+    connected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AgentProfile:
+    """An agent as configured (config file or ``cc_agents``/``cc_queue_members``)."""
+
+    agent_id: str
+    name: str
+    endpoint: str
+    skills: dict[str, int] = field(default_factory=dict)
+    wrapup_override: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertAgent:
+    profile: AgentProfile
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveAgent:
+    agent_id: str
+
+
+Command = (
+    Login
+    | Logout
+    | SetReady
+    | SetNotReady
+    | SetDisposition
+    | EndWrapUp
+    | HoldCall
+    | UnholdCall
+    | HangupCall
+    | TransferCall
+    | PagePresence
+    | UpsertAgent
+    | RemoveAgent
+)
+
+TelephonyEvent = (
+    CallerEntered
+    | OutboundRequested
+    | LegRinging
+    | LegAnswered
+    | OriginateFailed
+    | ChannelGone
+    | DtmfReceived
+    | PhoneHold
+    | EndpointReachability
+    | ActionFailed
+    | Resync
+)
+
+Input = TelephonyEvent | TimerFired | Command
