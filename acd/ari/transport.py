@@ -1,0 +1,173 @@
+"""One ARI REST exchange: URL, auth header, timeout, error mapping and metrics, done once for all calls.
+
+Kept apart from ``AriClient`` so that the forty thin methods there only say which operation they are;
+everything that costs time per request lives here and is built once (headers, timeout, metric
+children).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from pydantic import ValidationError
+
+from acd.ari.errors import AriError, AriUnavailable, error_class, error_message
+from acd.metrics import Metrics
+
+T = TypeVar("T")
+
+QueryValue = str | int | bool | Sequence[str] | None
+
+
+def query(**params: QueryValue) -> dict[str, str]:
+    """Asterisk's query parameters from Python values: None is left out, lists are comma-joined."""
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, int):
+            out[key] = str(value)
+        else:
+            out[key] = ",".join(value)
+    return out
+
+
+def segment(value: str) -> str:
+    """Quote one path segment: ids are free text to Asterisk (a device name may hold ``/``)."""
+    return quote(value, safe=":@")
+
+
+def auth_header(username: str, password: str) -> dict[str, str]:
+    # A header rather than ``api_key=`` in the URL, which would end up in access logs.
+    return {"Authorization": aiohttp.encode_basic_auth(username, password)}
+
+
+class AriTransport:
+    """Sends requests under ``<base_url>/ari`` and turns every failure into an ``AriError``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        request_timeout: float = 5.0,
+        session: aiohttp.ClientSession | None = None,
+        metrics: Metrics | None = None,
+        connection_limit: int = 32,
+    ) -> None:
+        self._root = base_url.rstrip("/") + "/ari"
+        self._headers = auth_header(username, password)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._request_timeout = request_timeout
+        self._session = session
+        self._owns_session = session is None
+        self._connection_limit = connection_limit
+        self._metrics = metrics
+        self._latency: dict[str, Any] = {}
+
+    def _open(self) -> aiohttp.ClientSession:
+        # Created on first use, inside the running loop, as aiohttp wants. Asterisk's HTTP server
+        # allows 100 sessions by default (``sessionlimit``): keep well under it.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._connection_limit), timeout=self._timeout
+        )
+        return self._session
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    async def call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Send one request whose answer carries nothing we need (204 on success)."""
+        await self._send(operation, method, path, params, body)
+
+    async def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> tuple[int, bytes]:
+        session = self._session if self._session is not None else self._open()
+        started = time.perf_counter()
+        try:
+            async with session.request(
+                method,
+                self._root + path,
+                params=params,
+                json=body,
+                headers=self._headers,
+                timeout=self._timeout,
+                raise_for_status=False,
+                allow_redirects=False,
+            ) as resp:
+                status = resp.status
+                data = await resp.read()
+                reason = resp.reason or ""
+        except TimeoutError as exc:
+            self._failed(operation, 0, started)
+            message = f"no answer within {self._request_timeout:g} s"
+            raise AriUnavailable(message, operation=operation, method=method, path=path) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            self._failed(operation, 0, started)
+            message = f"{type(exc).__name__}: {exc}"
+            raise AriUnavailable(message, operation=operation, method=method, path=path) from exc
+        if status >= 300:
+            self._failed(operation, status, started)
+            raise error_class(status)(
+                error_message(data, reason), status=status, operation=operation, method=method, path=path
+            )
+        if self._metrics is not None:
+            self._observe(self._metrics, operation, time.perf_counter() - started)
+        return status, data
+
+    async def fetch(
+        self,
+        parse: Callable[[bytes], T],
+        operation: str,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> T:
+        """Send one request and parse its body; an answer that does not fit the model is an error too."""
+        status, data = await self._send(operation, method, path, params, body)
+        try:
+            return parse(data)
+        except ValidationError as exc:
+            raise AriError(
+                f"unexpected answer: {exc.error_count()} field error(s): {exc.errors()[0]['msg']}",
+                status=status,
+                operation=operation,
+                method=method,
+                path=path,
+            ) from exc
+
+    def _failed(self, operation: str, status: int, started: float) -> None:
+        if self._metrics is not None:
+            self._observe(self._metrics, operation, time.perf_counter() - started)
+            self._metrics.ari_errors.labels(operation, str(status)).inc()
+
+    def _observe(self, metrics: Metrics, operation: str, seconds: float) -> None:
+        child = self._latency.get(operation)
+        if child is None:
+            child = self._latency[operation] = metrics.ari_request_seconds.labels(operation)
+        child.observe(seconds)
