@@ -126,6 +126,7 @@ class Resync:
 
     channels: tuple[ChannelSnapshot, ...]
     bridges: tuple[BridgeSnapshot, ...]
+    #: Endpoints Asterisk reports "online" (a qualified, reachable contact).
     reachable_endpoints: frozenset[str] | None = None
 
 

@@ -215,8 +215,11 @@ class ResyncFlow(AgentFlow, InboundFlow, CallControlFlow, OutboundFlow):
             if channel.channel_id not in known and channel.stasis_args is not None:
                 self.adopt(channel, bridge_of.get(channel.channel_id), present)
         if event.reachable_endpoints is not None:
+            # "online" is proof of a reachable contact; "offline" is not proof of the contrary
+            # (a registered, unqualified endpoint reads offline: ari-traces rule 7).
             for agent in self.agents.values():
-                self.set_reachable(agent, agent.endpoint in event.reachable_endpoints)
+                if agent.endpoint in event.reachable_endpoints:
+                    self.set_reachable(agent, True)
 
     def on_channel_gone_id(self, channel_id: str) -> None:
         self.on_channel_gone(ChannelGone(channel_id, None, "gone while disconnected"))

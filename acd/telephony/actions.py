@@ -1,0 +1,149 @@
+"""Engine actions out, ARI REST requests in flight: one lane per call, lanes in parallel.
+
+Within a call, requests go strictly in the order the engine asked for them (an ``AddToBridge`` may
+not overtake the ``Answer`` before it); different calls never wait for each other. A failure is
+reported back to the engine as an input (``OriginateFailed``, ``ActionFailed``), except the
+normal races: a 404 on hanging up or destroying something that is already gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+from acd.ari.client import AriClient
+from acd.ari.errors import AriError, AriNotFound
+from acd.engine.effects import (
+    AddToBridge,
+    Answer,
+    ContinueInDialplan,
+    CreateBridge,
+    DestroyBridge,
+    Hangup,
+    Originate,
+    Ring,
+    SendDtmf,
+    StartMoh,
+    StopMoh,
+    TelephonyAction,
+)
+from acd.engine.inputs import ActionFailed, Input, OriginateFailed
+from acd.logging import get_logger
+
+log = get_logger(__name__)
+
+#: Actions whose 404 means "already gone", which is what we wanted anyway.
+_GONE_IS_FINE = (Hangup, DestroyBridge, StopMoh)
+
+
+class AriActions:
+    """Carries out telephony actions over ARI; reports failures through ``report``."""
+
+    def __init__(self, client: AriClient, app: str, report: Callable[[Input], None]) -> None:
+        self._client = client
+        self._app = app
+        self._report = report
+        self._lanes: dict[str, deque[TelephonyAction]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def submit(self, actions: list[TelephonyAction]) -> None:
+        for action in actions:
+            lane = self._lanes.get(action.lane)
+            if lane is not None:
+                lane.append(action)
+                continue
+            self._lanes[action.lane] = deque((action,))
+            task = asyncio.get_running_loop().create_task(self._drain(action.lane))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, lane_id: str) -> None:
+        lane = self._lanes[lane_id]
+        try:
+            while lane:
+                await self._run(lane[0])
+                lane.popleft()
+        finally:
+            self._lanes.pop(lane_id, None)
+
+    async def _run(self, action: TelephonyAction) -> None:
+        try:
+            await self._perform(action)
+        except AriError as exc:
+            self._failed(action, exc)
+        except Exception:
+            log.exception("ari.action_crashed", action=type(action).__name__, lane=action.lane)
+
+    async def _perform(self, action: TelephonyAction) -> None:
+        c = self._client
+        if isinstance(action, Originate):
+            await c.originate(
+                action.endpoint,
+                channel_id=action.leg_id,
+                app=self._app,
+                app_args=action.app_args,
+                caller_id=action.caller_id,
+                timeout=action.timeout,
+                variables=action.variables or None,
+            )
+        elif isinstance(action, Answer):
+            await c.answer(action.channel_id)
+        elif isinstance(action, AddToBridge):
+            await c.add_channel(action.bridge_id, list(action.channel_ids))
+        elif isinstance(action, Hangup):
+            await c.hangup(action.channel_id, reason=action.reason)
+        elif isinstance(action, CreateBridge):
+            await c.create_bridge(action.bridge_id, type=action.bridge_type, name=action.name)
+        elif isinstance(action, DestroyBridge):
+            await c.destroy_bridge(action.bridge_id)
+        elif isinstance(action, StartMoh):
+            await c.start_moh(action.channel_id, action.moh_class)
+        elif isinstance(action, StopMoh):
+            await c.stop_moh(action.channel_id)
+        elif isinstance(action, Ring):
+            await c.ring(action.channel_id)
+        elif isinstance(action, SendDtmf):
+            await c.send_dtmf(action.channel_id, action.digits)
+        elif isinstance(action, ContinueInDialplan):
+            for name, value in action.variables.items():
+                await c.set_variable(action.channel_id, name, value)
+            await c.continue_in_dialplan(
+                action.channel_id,
+                context=action.context,
+                extension=action.extension,
+                priority=action.priority,
+            )
+
+    def _failed(self, action: TelephonyAction, exc: AriError) -> None:
+        if isinstance(action, _GONE_IS_FINE) and isinstance(exc, AriNotFound):
+            return
+        log.warning(
+            "ari.action_failed",
+            action=type(action).__name__,
+            lane=action.lane,
+            status=exc.status,
+            error=exc.message,
+        )
+        if isinstance(action, Originate):
+            self._report(OriginateFailed(action.leg_id, exc.status, exc.message))
+            return
+        channel = getattr(action, "channel_id", None)
+        name = {Answer: "answer", AddToBridge: "add_to_bridge"}.get(type(action), type(action).__name__.lower())
+        if isinstance(action, AddToBridge):
+            channel = action.channel_ids[0]
+        self._report(ActionFailed(action.lane, name, channel, exc.status, exc.message))
+
+    def pending(self) -> int:
+        return sum(len(lane) for lane in self._lanes.values())
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for the actions in flight (used on shutdown and by tests)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,110 @@
+"""The app's life on one Asterisk: consume its events, and set up and resync on every connect.
+
+On every (re)connect, before any further event is applied:
+1. ask Asterisk to filter out noise events for our app (they would be most of the traffic);
+2. subscribe the app to every agent's endpoint, so registration changes reach us (rule 7);
+3. make sure each queue's holding bridge exists and plays its music on hold;
+4. read the whole truth (``GET /channels``, ``GET /bridges``, ``GET /endpoints``) and hand it to the
+   engine as a ``Resync``: Asterisk does not replay what we missed (rules 8 and 9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from acd.ari.client import AriClient
+from acd.ari.errors import AriConflict, AriError
+from acd.ari.events import AriEvent, UnknownEvent
+from acd.ari.stream import AriEventStream, StreamConnected, StreamDisconnected
+from acd.engine.base import holding_bridge_id
+from acd.engine.inputs import Resync
+from acd.engine.runner import EngineRunner
+from acd.logging import get_logger
+from acd.telephony.translate import (
+    NOISE_EVENT_TYPES,
+    bridge_snapshot,
+    channel_snapshot,
+    endpoint_name,
+    translate,
+)
+
+log = get_logger(__name__)
+
+
+class AriSession:
+    def __init__(self, client: AriClient, stream: AriEventStream, runner: EngineRunner, app: str) -> None:
+        self.client = client
+        self.stream = stream
+        self.runner = runner
+        self.app = app
+        self.connected = False
+        self.resyncs = 0
+        self.resynced = asyncio.Event()
+
+    async def run(self) -> None:
+        """Consume the stream until it is closed; one item at a time, in Asterisk's order."""
+        async for item in self.stream:
+            if isinstance(item, StreamConnected):
+                self.connected = True
+                await self._on_connected(item.reconnected)
+            elif isinstance(item, StreamDisconnected):
+                self.connected = False
+                self.resynced.clear()
+                log.warning("ari.disconnected", code=item.code, reason=item.reason)
+            else:
+                self.on_event(item)
+
+    def on_event(self, event: AriEvent) -> None:
+        if isinstance(event, UnknownEvent):
+            return
+        inp = translate(event)
+        if inp is not None:
+            self.runner.apply_safely(inp)
+
+    async def _on_connected(self, reconnected: bool) -> None:
+        log.info("ari.connected", reconnected=reconnected)
+        try:
+            await self.setup()
+            await self.resync()
+        except AriError as exc:
+            # The socket is up but REST failed: keep going on events; the next connect retries.
+            log.error("ari.resync_failed", status=exc.status, error=exc.message)
+
+    async def setup(self) -> None:
+        c = self.client
+        try:
+            await c.set_event_filter(self.app, disallowed=list(NOISE_EVENT_TYPES))
+        except AriError as exc:
+            log.warning("ari.event_filter_failed", status=exc.status, error=exc.message)
+        await self.subscribe_endpoints(a.endpoint for a in self.runner.engine.agents.values())
+        for name, queue in self.runner.engine.queue_settings.items():
+            bridge_id = holding_bridge_id(name)
+            try:
+                await c.create_bridge(bridge_id, type="holding", name=f"queue-{name}")
+            except AriConflict:
+                pass  # it survived our restart: keep it, callers may be in it
+            await c.start_bridge_moh(bridge_id, queue.moh_class)
+
+    async def subscribe_endpoints(self, endpoints: Iterable[str]) -> None:
+        sources = [f"endpoint:{e}" for e in sorted(set(endpoints)) if "/" in e]
+        for start in range(0, len(sources), 50):
+            try:
+                await self.client.subscribe(sources[start : start + 50], app=self.app)
+            except AriError as exc:
+                log.warning("ari.subscribe_failed", status=exc.status, error=exc.message)
+
+    async def resync(self) -> None:
+        channels, bridges, endpoints = await asyncio.gather(
+            self.client.list_channels(), self.client.list_bridges(), self.client.list_endpoints()
+        )
+        reachable = frozenset(endpoint_name(e) for e in endpoints if e.state == "online")
+        event = Resync(
+            channels=tuple(channel_snapshot(c, self.app) for c in channels),
+            bridges=tuple(bridge_snapshot(b) for b in bridges),
+            reachable_endpoints=reachable,
+        )
+        self.runner.apply_safely(event)
+        self.resyncs += 1
+        self.resynced.set()
+        log.info("ari.resynced", channels=len(channels), bridges=len(bridges))
