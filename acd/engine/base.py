@@ -217,6 +217,11 @@ class EngineBase(ABC):
         n = self._segments[channel_id]
         return channel_id if n == 1 else f"{channel_id}#{n}"
 
+    def forget_channel(self, channel_id: str) -> None:
+        """The caller's channel is gone for good: drop its mapping and its segment counter."""
+        self.call_by_channel.pop(channel_id, None)
+        self._segments.pop(channel_id, None)
+
     def call_event(self, call: Call, event_type: str, agent_id: str | None = None, **data: Any) -> None:
         self.emit(
             CallEventRecord(

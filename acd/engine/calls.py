@@ -200,7 +200,7 @@ class CallControlFlow(EngineBase):
         if call_id is not None:
             call = self.calls.get(call_id)
             if call is None:
-                self.call_by_channel.pop(channel_id, None)
+                self.forget_channel(channel_id)
             elif call.leaving:
                 self.forget_caller(call)
             elif call.waiting:
@@ -261,7 +261,7 @@ class CallControlFlow(EngineBase):
         self.call_record(call)
         self.calls.pop(call.call_id, None)
         if not keep_caller and not call.leaving and self.call_by_channel.get(call.channel_id) == call.call_id:
-            self.call_by_channel.pop(call.channel_id, None)
+            self.forget_channel(call.channel_id)
 
     def _after_call(self, agent: Agent, call: Call) -> None:
         if call.direction is Direction.OUTBOUND:
@@ -282,7 +282,7 @@ class CallControlFlow(EngineBase):
         if call is None:
             return
         if self.call_by_channel.get(call.channel_id) == call_id:
-            self.call_by_channel.pop(call.channel_id, None)
+            self.forget_channel(call.channel_id)
         self.call_event(
             call,
             "wrapup-ended",
@@ -295,6 +295,6 @@ class CallControlFlow(EngineBase):
     def forget_caller(self, call: Call) -> None:
         """The caller we sent elsewhere has left the app; drop what still points at it."""
         if self.call_by_channel.get(call.channel_id) == call.call_id:
-            self.call_by_channel.pop(call.channel_id, None)
+            self.forget_channel(call.channel_id)
         if call.state is CallState.ENDED and (call.agent_id is None or call.answered_at is None):
             self.calls.pop(call.call_id, None)

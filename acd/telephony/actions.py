@@ -129,7 +129,9 @@ class AriActions:
             self._report(OriginateFailed(action.leg_id, exc.status, exc.message))
             return
         channel = getattr(action, "channel_id", None)
-        name = {Answer: "answer", AddToBridge: "add_to_bridge"}.get(type(action), type(action).__name__.lower())
+        name = {Answer: "answer", AddToBridge: "add_to_bridge"}.get(
+            type(action), type(action).__name__.lower()
+        )
         if isinstance(action, AddToBridge):
             channel = action.channel_ids[0]
         self._report(ActionFailed(action.lane, name, channel, exc.status, exc.message))

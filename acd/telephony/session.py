@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from acd.ari.client import AriClient
 from acd.ari.errors import AriConflict, AriError
-from acd.ari.events import AriEvent, UnknownEvent
+from acd.ari.events import ApplicationReplaced, AriEvent, UnknownEvent
 from acd.ari.stream import AriEventStream, StreamConnected, StreamDisconnected
 from acd.engine.base import holding_bridge_id
 from acd.engine.inputs import Resync
@@ -39,6 +39,7 @@ class AriSession:
         self.runner = runner
         self.app = app
         self.connected = False
+        self.replaced = False
         self.resyncs = 0
         self.resynced = asyncio.Event()
 
@@ -47,6 +48,7 @@ class AriSession:
         async for item in self.stream:
             if isinstance(item, StreamConnected):
                 self.connected = True
+                self.replaced = False
                 await self._on_connected(item.reconnected)
             elif isinstance(item, StreamDisconnected):
                 self.connected = False
@@ -57,6 +59,12 @@ class AriSession:
 
     def on_event(self, event: AriEvent) -> None:
         if isinstance(event, UnknownEvent):
+            return
+        if isinstance(event, ApplicationReplaced):
+            # Another process took our app: the socket stays open but silent. Reconnecting would
+            # make two daemons steal the app from each other, so say it loudly and stay unready.
+            self.replaced = True
+            log.error("ari.application_replaced", app=self.app)
             return
         inp = translate(event)
         if inp is not None:

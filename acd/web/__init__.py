@@ -1,0 +1,1 @@
+"""The web server: agent page, supervisor wallboard, JSON API, live stream and operators' endpoints."""

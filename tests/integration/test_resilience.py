@@ -1,0 +1,157 @@
+"""Lost WebSockets, an Asterisk restart, and a daemon restart: callers are never dropped by us."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from acd.app import Daemon
+from acd.engine.inputs import Login, SetNotReady, SetReady
+from acd.sim import PbxSimulator, PhoneBehaviour
+from acd.snapshots import SnapshotStore
+from acd.state.agent import AgentState
+from acd.state.call import CallState
+
+from .conftest import daemon_settings, eventually, ready_all, start_daemon
+from .fault_proxy import FaultProxy
+
+S = AgentState
+
+
+def clean(sim: PbxSimulator) -> bool:
+    channels = [c for c in sim.channels.values() if not c.name.startswith("Announcer/")]
+    bridges = [b for b in sim.bridges.values() if not b.id.startswith("acd-queue-")]
+    return not channels and not bridges
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    prefix = f"acd-test-{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def test_websocket_drop_while_caller_waits_then_resync(sim: PbxSimulator) -> None:
+    proxy = FaultProxy(sim.base_url)
+    await proxy.start()
+    settings = daemon_settings(sim, agents=1)
+    settings.ari.url = proxy.base_url
+    daemon = await start_daemon(settings)
+    try:
+        daemon.runner.command(Login("agent1"))  # logged in, not ready: callers wait
+        waiting = await sim.place_call(number="+15550001")
+        gone = await sim.place_call(number="+15550002")
+        await eventually(
+            lambda: waiting in daemon.engine.calls and gone in daemon.engine.calls, what="both queued"
+        )
+        await proxy.drop_ws(refuse_for=0.5)
+        await eventually(lambda: not daemon.session.connected, what="the daemon to notice")
+        await sim.hangup(gone)  # while we cannot hear it
+        await eventually(lambda: daemon.session.resyncs >= 2, timeout=5, what="reconnect and resync")
+        assert gone not in daemon.engine.calls  # ended as an abandon by the resync
+        assert daemon.engine.calls[waiting].state is CallState.QUEUED
+        daemon.runner.command(SetReady("agent1"))
+        await eventually(lambda: daemon.engine.calls[waiting].state is CallState.CONNECTED, what="connected")
+        await sim.hangup(waiting)
+        await eventually(lambda: clean(sim), what="cleanup")
+    finally:
+        await daemon.stop()
+        await proxy.stop()
+
+
+async def test_asterisk_restart_during_a_call(sim: PbxSimulator) -> None:
+    daemon = await start_daemon(daemon_settings(sim, agents=1))
+    try:
+        await ready_all(daemon)
+        caller = await sim.place_call()
+        await eventually(
+            lambda: (
+                caller in daemon.engine.calls and daemon.engine.calls[caller].state is CallState.CONNECTED
+            ),
+            what="connected",
+        )
+        await sim.restart_asterisk(down_for=0.3)
+        await eventually(lambda: daemon.session.resyncs >= 2, timeout=5, what="reconnect after the restart")
+        await eventually(lambda: not daemon.engine.calls, what="the call ended by the restart")
+        agent = daemon.engine.agents["agent1"]
+        await eventually(lambda: agent.state is S.READY, what="agent ready after wrap-up")
+        assert "acd-queue-support" in sim.bridges  # recreated on reconnect
+        second = await sim.place_call()
+        engine = daemon.engine
+        await eventually(
+            lambda: (
+                second in engine.call_by_channel
+                and engine.calls[engine.call_by_channel[second]].state is CallState.CONNECTED
+            ),
+            what="a new call after the restart",
+        )
+        await sim.hangup(second)
+        await eventually(lambda: clean(sim), what="cleanup")
+    finally:
+        await daemon.stop()
+
+
+async def test_daemon_killed_mid_run_and_a_new_one_takes_over(sim: PbxSimulator, redis_prefix: str) -> None:
+    sim.set_behaviour("PJSIP/agent2", PhoneBehaviour.answer(0.5))
+    settings = daemon_settings(sim, agents=2)
+    settings.redis.key_prefix = redis_prefix
+
+    def store() -> SnapshotStore:
+        return SnapshotStore.from_url(settings.redis.url, redis_prefix, settings.ari.app)
+
+    first = Daemon(settings, snapshots=store())
+    await first.start()
+    await eventually(first.session.resynced.is_set, what="first resync")
+    await ready_all(first)
+    first.runner.command(SetNotReady("agent1", "break"))
+    talking = await sim.place_call(number="+15550000")
+    await eventually(
+        lambda: talking in first.engine.calls and first.engine.calls[talking].state is CallState.CONNECTED,
+        what="agent2 talking",
+    )
+    waiting = [await sim.place_call(number=f"+1555000{n}") for n in (1, 2, 3)]
+    await eventually(lambda: all(c in first.engine.calls for c in waiting), what="three callers queued")
+    entered = {c: first.engine.calls[c].entered_at for c in waiting}
+    await eventually(lambda: not first.runner.changed, timeout=2, what="a periodic snapshot")
+    # Killed: no drain, no final snapshot; Asterisk keeps every caller.
+    first.snapshots = None
+    await first.stop()
+
+    second = Daemon(settings, snapshots=store())
+    await second.start()
+    try:
+        await eventually(second.session.resynced.is_set, what="the new daemon's resync")
+        engine = second.engine
+        assert engine.agents["agent2"].state is S.ON_CALL
+        assert engine.agents["agent1"].state is S.NOT_READY
+        assert [engine.calls[c].state for c in waiting] == [CallState.QUEUED] * 3
+        assert {c: engine.calls[c].entered_at for c in waiting} == entered  # places kept
+        # The connected call finishes normally under the new daemon.
+        await sim.hangup(talking)
+        await eventually(lambda: talking not in engine.calls, what="the talking call to end")
+        # Callers are offered in their original order.
+        sim.set_behaviour("PJSIP/agent1", PhoneBehaviour.answer(0.2, talk_time=0.5))
+        sim.set_behaviour("PJSIP/agent2", PhoneBehaviour.answer(0.2, talk_time=0.5))
+        second.runner.command(SetReady("agent1"))
+
+        def offered() -> list[str]:
+            return [
+                r.params["appArgs"].split(",", 1)[1]
+                for r in sim.rest_log
+                if r.method == "POST" and r.params.get("appArgs", "").startswith("agent,")
+            ]
+
+        await eventually(lambda: set(waiting) <= set(offered()), timeout=10, what="every caller offered")
+        assert [c for c in offered() if c in waiting] == waiting
+        for call_id in waiting:
+            await sim.hangup(call_id)
+        await eventually(lambda: clean(sim), timeout=10, what="cleanup")
+    finally:
+        await second.stop()
