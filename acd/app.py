@@ -87,7 +87,7 @@ class Daemon:
         self._stopping = True
         await self.stream.close()
         self.runner.cancel_all_timers()
-        await self.actions.drain(timeout=3.0)
+        await self.actions.drain(within=3.0)
         if self.snapshots is not None:
             await self.snapshots.save(self.engine.export_snapshot())
         for task in self._tasks:
@@ -139,6 +139,7 @@ class Daemon:
     # ------------------------------------------------------------ health
 
     def readiness(self) -> dict[str, Any]:
-        ari = self.session.connected and self.session.resynced.is_set()
+        session = self.session
+        ari = session.connected and session.resynced.is_set() and not session.replaced
         redis_ok = self.snapshots is None or self.snapshots.healthy
         return {"ari": ari, "redis": redis_ok}

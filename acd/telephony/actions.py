@@ -139,10 +139,10 @@ class AriActions:
     def pending(self) -> int:
         return sum(len(lane) for lane in self._lanes.values())
 
-    async def drain(self, timeout: float = 5.0) -> None:
-        """Wait for the actions in flight (used on shutdown and by tests)."""
+    async def drain(self, within: float = 5.0) -> None:
+        """Wait (at most ``within`` seconds) for the actions in flight: on shutdown and in tests."""
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            await asyncio.wait(set(self._tasks), timeout=within)
 
     async def close(self) -> None:
         for task in list(self._tasks):

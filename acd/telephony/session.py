@@ -11,6 +11,7 @@ On every (re)connect, before any further event is applied:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable
 
 from acd.ari.client import AriClient
@@ -88,10 +89,8 @@ class AriSession:
         await self.subscribe_endpoints(a.endpoint for a in self.runner.engine.agents.values())
         for name, queue in self.runner.engine.queue_settings.items():
             bridge_id = holding_bridge_id(name)
-            try:
+            with contextlib.suppress(AriConflict):  # it survived our restart: callers may be in it
                 await c.create_bridge(bridge_id, type="holding", name=f"queue-{name}")
-            except AriConflict:
-                pass  # it survived our restart: keep it, callers may be in it
             await c.start_bridge_moh(bridge_id, queue.moh_class)
 
     async def subscribe_endpoints(self, endpoints: Iterable[str]) -> None:

@@ -15,7 +15,11 @@ from acd.sim import PbxSimulator, PhoneBehaviour
 SCALE = 0.05  # simulated seconds -> real seconds for the phones' and callers' scripts
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+async def eventually(
+    predicate: Callable[[], bool],
+    timeout: float = 5.0,  # noqa: ASYNC109 - a test deadline, not an I/O timeout
+    what: str = "condition",
+) -> None:
     """Poll until ``predicate()`` holds (real seconds); fail with ``what`` otherwise."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

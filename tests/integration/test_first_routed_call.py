@@ -57,7 +57,7 @@ async def test_caller_waits_with_moh_then_agent_answers_and_caller_hangs_up(
 
 
 async def test_agent_hangs_up_and_both_legs_end(sim: PbxSimulator, daemon: Daemon) -> None:
-    caller, leg = await connect_one_call(sim, daemon)
+    _caller, leg = await connect_one_call(sim, daemon)
     await sim.hangup(leg)
     await eventually(lambda: only_queue_bridges(sim), what="both legs and the call bridge to be gone")
     await eventually(lambda: daemon.engine.calls == {}, what="the engine to forget the call")
