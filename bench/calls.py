@@ -1,0 +1,165 @@
+"""Whole-call cost: the daemon against the PBX simulator, each in its own process.
+
+The simulator (a child process) offers Poisson traffic at ``--rate`` calls/s to ``--agents``
+phones that answer after ``--answer`` s and talk ``--talk`` s; the daemon (this process) routes it.
+Reported: calls placed/answered/abandoned, answered calls per second sustained, the daemon's CPU
+milliseconds per call (process CPU time / calls), ARI requests per call by operation, and the
+"INVITE latency": from the simulator writing a caller's StasisStart to it receiving the agent's
+originate (what app_queue does in 2-4 ms), measured on the simulator's clock.
+
+    .venv/bin/python -m bench.calls --rate 150 --seconds 20 --agents 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+from acd.app import Daemon
+from acd.config import AgentSettings, AriSettings, EngineSettings, LogSettings, QueueSettings, Settings
+from acd.engine.inputs import Login, SetReady
+from acd.logging import configure_logging
+
+SIM_WORKER = r"""
+import asyncio, json, sys
+from acd.sim import PbxSimulator, PhoneBehaviour
+from acd.sim.traffic import Dist, TrafficProfile
+
+async def main(cfg):
+    sim = PbxSimulator(seed=1, vary_interleavings=False, event_log_size=2_000_000, rest_log_size=2_000_000)
+    sim.add_agents(cfg["agents"], PhoneBehaviour.answer(cfg["answer"]))
+    await sim.start(port=0)
+    print(json.dumps({"url": sim.base_url}), flush=True)
+    line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    profile = TrafficProfile(rate=cfg["rate"], patience=Dist.fixed(cfg["patience"]),
+                             talk_time=Dist.fixed(cfg["talk"]), max_calls=cfg["max_calls"])
+    sim.traffic.start(profile, 1)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    await sim.traffic.stop()
+    starts = {}
+    for e in sim.event_log:
+        m = e.message
+        if m.get("type") == "StasisStart" and m.get("args", [""])[0] == "inbound":
+            starts[m["channel"]["id"]] = e.t
+    latencies = []
+    for r in sim.rest_log:
+        args = r.params.get("appArgs", "")
+        if r.method == "POST" and args.startswith("agent,"):
+            caller = args.split(",", 1)[1]
+            if caller in starts:
+                latencies.append(r.t - starts.pop(caller))
+    print(json.dumps({"stats": sim.stats.as_dict(), "latencies": latencies}), flush=True)
+    await sim.stop()
+
+asyncio.run(main(json.loads(sys.argv[1])))
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    cfg = {
+        "agents": args.agents,
+        "answer": args.answer,
+        "talk": args.talk,
+        "patience": args.patience,
+        "rate": args.rate,
+        "max_calls": int(args.rate * args.seconds),
+    }
+    worker = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measured window
+        [sys.executable, "-c", SIM_WORKER, json.dumps(cfg)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert worker.stdin is not None and worker.stdout is not None
+    url = json.loads(worker.stdout.readline())["url"]
+    settings = Settings(
+        ari=AriSettings(url=url, username="acd", password="acd", app="acd"),
+        engine=EngineSettings(),
+        queues=[QueueSettings(name="support", ring_timeout=10, wrapup_seconds=0)],
+        agents=[
+            AgentSettings(agent_id=f"agent{n}", endpoint=f"PJSIP/agent{n}", queues={"support": 1})
+            for n in range(1, args.agents + 1)
+        ],
+        log=LogSettings(level="warning"),
+    )
+    daemon = Daemon(settings)
+    await daemon.start()
+    await daemon.session.resynced.wait()
+    for agent_id in list(daemon.engine.agents):
+        daemon.runner.command(Login(agent_id))
+        daemon.runner.command(SetReady(agent_id))
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    worker.stdin.write("go\n")
+    worker.stdin.flush()
+    await asyncio.sleep(args.seconds + args.talk + args.answer + 2)
+    cpu1, wall1 = time.process_time(), time.perf_counter()
+    worker.stdin.write("stop\n")
+    worker.stdin.flush()
+    result = json.loads(await asyncio.get_running_loop().run_in_executor(None, worker.stdout.readline))
+    worker.wait(timeout=30)
+    requests: dict[str, float] = {}
+    for metric in daemon.metrics.ari_request_seconds.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_count"):
+                requests[sample.labels["operation"]] = sample.value
+    await daemon.stop()
+    stats = result["stats"]
+    calls = max(1, stats["placed"])
+    latencies_ms = [v * 1000 for v in result["latencies"]]
+    return {
+        "offered_rate": args.rate,
+        "seconds": args.seconds,
+        "agents": args.agents,
+        "placed": stats["placed"],
+        "answered": stats["answered"],
+        "abandoned": stats["abandoned"],
+        "completed": stats["completed"],
+        "answered_per_second": stats["answered"] / args.seconds,
+        "daemon_cpu_ms_per_call": (cpu1 - cpu0) * 1000 / calls,
+        "daemon_cpu_share": (cpu1 - cpu0) / (wall1 - wall0),
+        "ari_requests_per_call": {k: round(v / calls, 2) for k, v in sorted(requests.items()) if v},
+        "ari_requests_per_call_total": round(sum(requests.values()) / calls, 2),
+        "invite_latency_ms": {
+            "p50": round(pct(latencies_ms, 0.5), 2),
+            "p90": round(pct(latencies_ms, 0.9), 2),
+            "p99": round(pct(latencies_ms, 0.99), 2),
+        },
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=float, default=50.0, help="new calls per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--answer", type=float, default=0.2, help="agents answer after this many seconds")
+    parser.add_argument("--talk", type=float, default=1.0, help="talk time, seconds")
+    parser.add_argument("--patience", type=float, default=30.0)
+    args = parser.parse_args()
+    configure_logging("warning", "console")
+    result = asyncio.run(run(args))
+    result["machine"] = f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}"
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
