@@ -77,6 +77,7 @@ class Daemon:
         self._spawn(self.session.run(), "ari-session")
         self._spawn(self._snapshot_loop(), "snapshot")
         self._spawn(self._gauge_loop(), "gauges")
+        self._spawn(self._queue_stats_loop(), "queue-stats")
         self._spawn(self._loop_lag_probe(), "loop-lag")
         log.info("daemon.started", ari=self.settings.ari.url, app=self.settings.ari.app)
 
@@ -128,6 +129,11 @@ class Daemon:
         while True:
             self.runner.refresh_gauges()
             await asyncio.sleep(1.0)
+
+    async def _queue_stats_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            self.runner.publish_queue_stats()
 
     async def _loop_lag_probe(self) -> None:
         interval = 0.5

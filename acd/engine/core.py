@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from acd.config import AgentSettings, EngineSettings, QueueSettings
-from acd.engine.base import SUPERVISORS, CommandRejected
+from acd.engine.base import CommandRejected
 from acd.engine.effects import Effect, Hangup
 from acd.engine.inputs import (
     ActionFailed,
@@ -44,7 +44,7 @@ from acd.engine.inputs import (
     UpsertAgent,
 )
 from acd.engine.resync import ResyncFlow
-from acd.state.agent import AgentState, IllegalTransition
+from acd.state.agent import IllegalTransition
 from acd.state.call import CallState, EndReason
 
 __all__ = ["CommandRejected", "Engine", "profile_from_settings"]
@@ -125,7 +125,6 @@ class Engine(ResyncFlow):
             self._effects = []
             raise
         self._dispatch()
-        self._publish_queues()
         effects = self._effects
         self._effects = []
         return effects
@@ -144,13 +143,6 @@ class Engine(ResyncFlow):
                 agent = self.agents.get(agent_id)
                 if agent is not None:
                     self.dispatch_agent(agent)
-
-    def _publish_queues(self) -> None:
-        if not self._dirty_queues:
-            return
-        for name in self._dirty_queues:
-            self.notify(SUPERVISORS, "queue.stats", **self.queue_view(name))
-        self._dirty_queues.clear()
 
     # ------------------------------------------------------------ adapters
 
@@ -201,7 +193,7 @@ class Engine(ResyncFlow):
             "waiting": len(members.members),
             "oldest_entered_at": oldest,
             "oldest_wait": round(self.now - oldest, 3) if oldest is not None else 0.0,
-            "agents": {state.value: counts[state] for state in AgentState if counts[state] > 0},
+            "agents": {state.value: n for state, n in counts.items() if n > 0},
         }
 
     def agents_view(self) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from acd.engine.base import SUPERVISORS
 from acd.engine.core import Engine
 from acd.engine.effects import (
     AgentActivityRecord,
@@ -155,6 +156,12 @@ class EngineRunner:
         for handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
+
+    def publish_queue_stats(self) -> None:
+        """Queue counters for supervisors' pages, coalesced: called a few times a second."""
+        for name in self.engine.take_dirty_queues():
+            if name in self.engine.queue_calls:
+                self.hub.publish(SUPERVISORS, "queue.stats", self.engine.queue_view(name))
 
     # ------------------------------------------------------------ gauges
 

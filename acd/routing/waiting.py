@@ -24,6 +24,7 @@ _Entry = tuple[float, int, str, int]  # (entered_at, seq, call_id, index_version
 def allowed_level(queue: QueueSettings, waited: float) -> int:
     """The widest skill level a call of ``queue`` may go to after waiting ``waited`` seconds."""
     level = 1
+    waited += 1e-6  # a tier timer fires at entered_at + after: float rounding must not miss it
     for tier in queue.tiers:
         if waited >= tier.after_seconds and tier.max_level > level:
             level = tier.max_level

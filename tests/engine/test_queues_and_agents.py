@@ -328,3 +328,17 @@ def test_hold_plays_the_queue_moh_class_to_the_caller() -> None:
     out = h.feed(HoldCall("alice", "c1"))
     moh = h.of(StartMoh, out)[0]
     assert (moh.channel_id, moh.moh_class) == ("c1", "jazz")
+
+
+def test_tier_widening_while_offered_is_applied_when_the_offer_fails() -> None:
+    # Found by the property test: the tier timer fired while the call was ringing an agent, and
+    # the widened level was missed by float rounding when the offer then rang out at that instant.
+    queues = [QueueSettings(name="support", ring_timeout=10, tiers=[Tier(after_seconds=15, max_level=2)])]
+    h = Harness(queues=queues, settings=EngineSettings(no_answer_delay=2))
+    h.add_agent("backup", {"support": 2})
+    h.advance(9.473945543709913)
+    h.add_agent("primary", {"support": 1})
+    h.caller("c1")
+    assert h.originates()[-1].endpoint == "PJSIP/primary"
+    h.advance(16)  # tier at +15 and the ring guard at +15 fire together; primary rang out
+    assert h.originates()[-1].endpoint == "PJSIP/backup"
