@@ -1,0 +1,1 @@
+"""Checks of the deployment files (asterisk_conf/, deploy/, Dockerfile, compose, vendor)."""
