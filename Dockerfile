@@ -35,6 +35,8 @@ COPY --from=build /opt/acd /opt/acd
 # daemon; it lives outside the Python package, at /app/agent_ui (WORKDIR-relative "agent_ui").
 WORKDIR /app
 COPY agent_ui ./agent_ui
+# acd db init applies it (the daemon looks in its working directory).
+COPY schema.sql ./
 
 ENV PATH=/opt/acd/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -63,12 +63,20 @@ class Metrics:
             buckets=HANDLE_BUCKETS,
             registry=r,
         )
-        self.calls_waiting = Gauge("acd_calls_waiting", "Calls waiting in the queue now", ["queue"], registry=r)
+        self.calls_waiting = Gauge(
+            "acd_calls_waiting", "Calls waiting in the queue now", ["queue"], registry=r
+        )
         self.oldest_wait = Gauge(
-            "acd_oldest_wait_seconds", "Age of the oldest waiting call (longest current wait)", ["queue"], registry=r
+            "acd_oldest_wait_seconds",
+            "Age of the oldest waiting call (longest current wait)",
+            ["queue"],
+            registry=r,
         )
         self.agents = Gauge(
-            "acd_agents", "Logged-in agents who are members of the queue, by state", ["queue", "state"], registry=r
+            "acd_agents",
+            "Logged-in agents who are members of the queue, by state",
+            ["queue", "state"],
+            registry=r,
         )
         self.agent_state_seconds = Counter(
             "acd_agent_state_seconds",
@@ -85,13 +93,19 @@ class Metrics:
             registry=r,
         )
         self.ari_errors = Counter(
-            "acd_ari_errors", "ARI REST answers that were errors, by HTTP status (0: no answer)",
-            ["operation", "status"], registry=r,
+            "acd_ari_errors",
+            "ARI REST answers that were errors, by HTTP status (0: no answer)",
+            ["operation", "status"],
+            registry=r,
         )
         self.ari_ws_reconnects = Counter(
-            "acd_ari_websocket_reconnects", "Times the ARI event WebSocket was (re)connected after a loss", registry=r
+            "acd_ari_websocket_reconnects",
+            "Times the ARI event WebSocket was (re)connected after a loss",
+            registry=r,
         )
-        self.ari_connected = Gauge("acd_ari_connected", "1 while the ARI event WebSocket is connected", registry=r)
+        self.ari_connected = Gauge(
+            "acd_ari_connected", "1 while the ARI event WebSocket is connected", registry=r
+        )
         self.ari_events = Counter("acd_ari_events", "ARI events received, by type", ["type"], registry=r)
         self.ari_events_unparsed = Counter(
             "acd_ari_events_unparsed",
@@ -101,7 +115,10 @@ class Metrics:
             registry=r,
         )
         self.engine_errors = Counter(
-            "acd_engine_errors", "Inputs the engine refused or failed to handle, by kind", ["kind"], registry=r
+            "acd_engine_errors",
+            "Inputs the engine refused or failed to handle, by kind",
+            ["kind"],
+            registry=r,
         )
         self.routing_seconds = Histogram(
             "acd_routing_seconds",
@@ -109,12 +126,26 @@ class Metrics:
             buckets=(0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
             registry=r,
         )
-        self.loop_lag = Gauge("acd_event_loop_lag_seconds", "Event-loop lag measured by a periodic probe", registry=r)
+        self.loop_lag = Gauge(
+            "acd_event_loop_lag_seconds", "Event-loop lag measured by a periodic probe", registry=r
+        )
         self.outbox_backlog = Gauge(
             "acd_outbox_backlog", "Records accepted but not yet committed to PostgreSQL", registry=r
         )
         self.journal_bytes = Gauge(
-            "acd_outbox_journal_bytes", "Size of the on-disk journal of records waiting for PostgreSQL", registry=r
+            "acd_outbox_journal_bytes",
+            "Size of the on-disk journal of records waiting for PostgreSQL",
+            registry=r,
+        )
+        self.journal_torn_lines = Counter(
+            "acd_outbox_journal_torn_lines",
+            "Journal lines that could not be read back (a write torn by a crash) and were skipped",
+            registry=r,
+        )
+        self.records_rejected = Counter(
+            "acd_outbox_rejected",
+            "Records PostgreSQL refused as invalid, set aside in the journal's rejected.jsonl",
+            registry=r,
         )
         self.db_up = Gauge("acd_database_up", "1 while PostgreSQL accepts the outbox's writes", registry=r)
         self.records_written = Counter(
@@ -126,4 +157,6 @@ class Metrics:
         self.http_errors = Counter(
             "acd_http_errors", "API requests refused, by HTTP status", ["status"], registry=r
         )
-        self.login_failures = Counter("acd_login_failures", "Refused login attempts, by reason", ["reason"], registry=r)
+        self.login_failures = Counter(
+            "acd_login_failures", "Refused login attempts, by reason", ["reason"], registry=r
+        )

@@ -245,7 +245,9 @@ class EngineBase(ABC):
         )
 
     def call_record(self, call: Call, disposition: str | None = None, wrapup: float | None = None) -> None:
-        call.version += 1
+        # Versions order upserts of the row. Wall-clock microseconds (kept increasing per call)
+        # stay ahead of rows written before a restart that lost the snapshot.
+        call.version = max(call.version + 1, int(self.now * 1_000_000))
         now = self.now
         ended = call.ended_at
         self.emit(

@@ -308,7 +308,9 @@ class InboundFlow(EngineBase):
         for offer in [o for o in self.offers.values() if o.agent_id == agent.agent_id]:
             call = self.calls.get(offer.call_id)
             if call is not None:
-                self.call_event(call, "offer-withdrawn", agent_id=agent.agent_id, reason=why)
+                self.call_event(
+                    call, "offer-withdrawn", agent_id=agent.agent_id, leg_id=offer.leg_id, reason=why
+                )
             self.offers.pop(offer.leg_id, None)
             self.cancel_timer("ring", offer.leg_id)
             self.emit(Hangup(offer.call_id, offer.leg_id))

@@ -106,8 +106,7 @@ class EngineRunner:
         """Apply an input that came from the outside world: a failure is logged, never raised."""
         try:
             self.apply(inp)
-        except Exception:
-            # Already logged and counted in apply(); one bad input must not stop the daemon.
+        except Exception:  # noqa: BLE001 - logged and counted in apply(); one bad input must not stop us
             return
 
     def command(self, cmd: Command) -> dict[str, Any] | None:

@@ -165,11 +165,35 @@ def test_the_documented_generated_agent_resolves_to_a_complete_webrtc_agent() ->
     conf = parse_conf(PJSIP, text=text + "\n" + "\n".join(example).replace("<the decrypted SIP secret>", "x"))
     agents = {s.name: opts for s, opts in conf.of_type("endpoint") if s.templates == ["acd-agent-endpoint"]}
     alice = agents["alice"]
-    assert alice["webrtc"] == "yes" and alice["aors"] == "alice" and alice["auth"] == "alice"
+    assert alice["webrtc"] == "yes" and alice["aors"] == "alice" and alice["auth"] == "alice-auth"
     aors = {s.name: opts for s, opts in conf.of_type("aor")}
     auths = {s.name: opts for s, opts in conf.of_type("auth")}
     assert aors["alice"]["max_contacts"] == "1"
-    assert auths["alice"]["username"] == "alice" and auths["alice"]["auth_type"] == "userpass"
+    assert auths["alice-auth"]["username"] == "alice" and auths["alice-auth"]["auth_type"] == "userpass"
+
+
+def test_the_generator_writes_what_pjsip_conf_documents() -> None:
+    # The real `acd asterisk pjsip-agents` output resolves against the templates of pjsip.conf.
+    from acd.store.agents import SipCredentials
+    from acd.store.pjsip import render_agents
+
+    generated = render_agents(
+        [
+            SipCredentials(
+                agent_id="alice", name="Alice; Martin", username="alice", secret="s3cret", domain=None
+            )
+        ]
+    )
+    conf = parse_conf(PJSIP, text=PJSIP.read_text() + "\n" + generated)
+    endpoints = {s.name: o for s, o in conf.of_type("endpoint") if s.templates == ["acd-agent-endpoint"]}
+    auths = {s.name: o for s, o in conf.of_type("auth")}
+    aors = {s.name: o for s, o in conf.of_type("aor")}
+    alice = endpoints["alice"]
+    assert (
+        alice["webrtc"] == "yes" and alice["dtls_auto_generate_cert"] == "yes"
+    ) or "dtls_cert_file" in alice
+    assert aors[alice["aors"]]["remove_existing"] == "yes"
+    assert auths[alice["auth"]]["password"] == "s3cret"
 
 
 def test_demo_agents_are_complete_webrtc_agents_like_generated_ones(pjsip: ConfFile) -> None:
