@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Iterable
 
 from acd.ari.client import AriClient
-from acd.ari.errors import AriConflict, AriError
+from acd.ari.errors import AriConflict, AriError, AriUnprocessable
 from acd.ari.events import ApplicationReplaced, AriEvent, UnknownEvent
 from acd.ari.stream import AriEventStream, StreamConnected, StreamDisconnected
 from acd.engine.base import holding_bridge_id
@@ -96,8 +96,19 @@ class AriSession:
     async def subscribe_endpoints(self, endpoints: Iterable[str]) -> None:
         sources = [f"endpoint:{e}" for e in sorted(set(endpoints)) if "/" in e]
         for start in range(0, len(sources), 50):
+            batch = sources[start : start + 50]
             try:
-                await self.client.subscribe(sources[start : start + 50], app=self.app)
+                await self.client.subscribe(batch, app=self.app)
+            except AriUnprocessable:
+                # One unknown endpoint fails the whole request (422): subscribe one by one so a
+                # typo in one agent's endpoint does not blind us to everyone else's phone.
+                for source in batch:
+                    try:
+                        await self.client.subscribe(source, app=self.app)
+                    except AriError as exc:
+                        log.warning(
+                            "ari.subscribe_failed", source=source, status=exc.status, error=exc.message
+                        )
             except AriError as exc:
                 log.warning("ari.subscribe_failed", status=exc.status, error=exc.message)
 
