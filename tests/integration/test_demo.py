@@ -24,8 +24,18 @@ async def _metric(session: aiohttp.ClientSession, url: str, name: str) -> float:
 
 async def _run_demo(env: dict[str, str], port: int, checks_db: str | None) -> None:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "acd", "demo", "--port", str(port), "--rate", "2", "--agents", "4",
-        "--duration", "60",
+        sys.executable,
+        "-m",
+        "acd",
+        "demo",
+        "--port",
+        str(port),
+        "--rate",
+        "2",
+        "--agents",
+        "4",
+        "--duration",
+        "60",
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -52,14 +62,17 @@ async def _run_demo(env: dict[str, str], port: int, checks_db: str | None) -> No
             assert await _metric(session, f"{base}/metrics", "acd_calls_offered_total") >= 2
             async with session.get(f"{base}/") as resp:
                 assert resp.status == 200 and "text/html" in resp.headers["Content-Type"]
-            async with session.post(f"{base}/api/login", json={"agent_id": "demo", "password": "demo"},
-                                    headers={"Origin": base}) as resp:
+            async with session.post(
+                f"{base}/api/login", json={"agent_id": "demo", "password": "demo"}, headers={"Origin": base}
+            ) as resp:
                 assert resp.status == 200, await resp.text()
         if checks_db is not None:
             for _ in range(100):
                 conn = await asyncpg.connect(f"{PG}/{checks_db}")
                 try:
-                    rows = await conn.fetchval("SELECT count(*) FROM cc_call_events WHERE event_type = 'answered'")
+                    rows = await conn.fetchval(
+                        "SELECT count(*) FROM cc_call_events WHERE event_type = 'answered'"
+                    )
                 finally:
                     await conn.close()
                 if rows >= 2:
