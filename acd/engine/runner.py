@@ -11,6 +11,7 @@ the event loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -36,6 +37,27 @@ from acd.metrics import Metrics
 log = get_logger(__name__)
 
 Record = AgentActivityRecord | CallEventRecord | CallRecord
+
+
+def _log_record(record: Record) -> None:
+    """The engine's decisions, one event name per line with the ids bound (debug level)."""
+    if isinstance(record, CallEventRecord):
+        log.debug(
+            f"call.{record.event_type}",
+            call_id=record.call_id,
+            queue=record.queue,
+            agent_id=record.agent_id,
+            **record.data,
+        )
+    elif isinstance(record, AgentActivityRecord):
+        log.debug(
+            "agent.state_changed",
+            agent_id=record.agent_id,
+            from_state=record.from_state,
+            to_state=record.to_state,
+            reason=record.reason,
+            call_id=record.metadata.get("call_id"),
+        )
 
 
 class ActionSink(Protocol):
@@ -71,6 +93,7 @@ class EngineRunner:
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._changed = False
         self._observe = metrics.routing_seconds.observe
+        self._debug = log.is_enabled_for(logging.DEBUG) if hasattr(log, "is_enabled_for") else False
         self._errors = metrics.engine_errors
 
     @property
@@ -128,6 +151,8 @@ class EngineRunner:
                 self.kpis.observe(effect)
                 if self.records is not None:
                     self.records.submit(effect)
+                if self._debug:
+                    _log_record(effect)
             elif isinstance(effect, StartTimer):
                 self._start_timer(effect)
             elif isinstance(effect, CancelTimer):

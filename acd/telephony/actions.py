@@ -72,8 +72,8 @@ class AriActions:
             await self._perform(action)
         except AriError as exc:
             self._failed(action, exc)
-        except Exception:
-            log.exception("ari.action_crashed", action=type(action).__name__, lane=action.lane)
+        except Exception:  # a bug in one action must not stop its call's lane (logged with its trace)
+            log.exception("ari.action_crashed", action=type(action).__name__, call_id=action.lane)
 
     async def _perform(self, action: TelephonyAction) -> None:
         c = self._client
@@ -121,7 +121,8 @@ class AriActions:
         log.warning(
             "ari.action_failed",
             action=type(action).__name__,
-            lane=action.lane,
+            call_id=action.lane,
+            channel_id=getattr(action, "channel_id", None) or getattr(action, "leg_id", None),
             status=exc.status,
             error=exc.message,
         )
