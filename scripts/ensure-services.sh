@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is installed and running: PostgreSQL (trust auth on
-# 127.0.0.1:5432), Redis (127.0.0.1:6379) and Debian's Chromium (for the agent-page tests).
+# 127.0.0.1:5432), Redis (127.0.0.1:6379), Debian's Chromium (for the agent-page tests) and a
+# docker compose client (to validate docker-compose.yml; no Docker engine is needed).
 # Idempotent: on a prepared machine it only checks. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -10,6 +11,10 @@ missing=()
 command -v psql >/dev/null 2>&1 || missing+=(postgresql postgresql-client)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# `docker compose config` validates docker-compose.yml without an engine; Debian 12 has only v1.
+if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
+  missing+=(docker-compose)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ensure-services: installing ${missing[*]}"
   $SUDO apt-get update -qq
