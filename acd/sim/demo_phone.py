@@ -13,12 +13,16 @@ from acd.sim.model import Channel
 from acd.sim.simulator import PbxSimulator
 
 
-def _leg(ch: Channel) -> dict[str, Any]:
+def _leg(ch: Channel, *, answered: bool) -> dict[str, Any]:
+    """A leg as the page shows it: the other party is the caller id we rang the phone with, or,
+    once answered, the connected line (whichever Asterisk filled in)."""
+    first, second = (ch.connected, ch.caller) if answered else (ch.caller, ch.connected)
+    party = first if (first.number or first.name) else second
     return {
         "leg_id": ch.id,
         "channel_id": ch.id,
-        "caller_number": ch.caller.number,
-        "caller_name": ch.caller.name,
+        "caller_number": party.number,
+        "caller_name": party.name,
         "state": ch.state,
     }
 
@@ -34,15 +38,10 @@ class SimDemoPhone:
             return []
 
     def ringing(self, endpoint: str) -> list[dict[str, Any]]:
-        return [_leg(ch) for ch in self._channels(endpoint) if ch.dialing and ch.alive]
+        return [_leg(ch, answered=False) for ch in self._channels(endpoint) if ch.dialing and ch.alive]
 
     def active(self, endpoint: str) -> list[dict[str, Any]]:
-        """Answered calls on the phone; the party shown is the connected line (the other side)."""
-        return [
-            {**_leg(ch), "caller_number": ch.connected.number, "caller_name": ch.connected.name}
-            for ch in self._channels(endpoint)
-            if not ch.dialing and ch.alive
-        ]
+        return [_leg(ch, answered=True) for ch in self._channels(endpoint) if not ch.dialing and ch.alive]
 
     def owns(self, endpoint: str, channel_id: str) -> bool:
         return any(ch.id == channel_id for ch in self._channels(endpoint))
