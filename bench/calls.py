@@ -63,6 +63,15 @@ asyncio.run(main(json.loads(sys.argv[1])))
 """
 
 
+def _events(daemon: Daemon) -> float:
+    total = 0.0
+    for metric in daemon.metrics.ari_events.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                total += sample.value
+    return total
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -104,11 +113,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     for agent_id in list(daemon.engine.agents):
         daemon.runner.command(Login(agent_id))
         daemon.runner.command(SetReady(agent_id))
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     worker.stdin.write("go\n")
     worker.stdin.flush()
     await asyncio.sleep(args.seconds + args.talk + args.answer + 2)
     cpu1, wall1 = time.process_time(), time.perf_counter()
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
     worker.stdin.write("stop\n")
     worker.stdin.flush()
     result = json.loads(await asyncio.get_running_loop().run_in_executor(None, worker.stdout.readline))
@@ -133,6 +144,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "answered_per_second": stats["answered"] / args.seconds,
         "daemon_cpu_ms_per_call": (cpu1 - cpu0) * 1000 / calls,
         "daemon_cpu_share": (cpu1 - cpu0) / (wall1 - wall0),
+        "daemon_user_ms_per_call": (usage1.ru_utime - usage0.ru_utime) * 1000 / calls,
+        "daemon_system_ms_per_call": (usage1.ru_stime - usage0.ru_stime) * 1000 / calls,
+        "events_per_call": round(_events(daemon) / calls, 1),
         "ari_requests_per_call": {k: round(v / calls, 2) for k, v in sorted(requests.items()) if v},
         "ari_requests_per_call_total": round(sum(requests.values()) / calls, 2),
         "invite_latency_ms": {
