@@ -44,6 +44,10 @@ class CommandRejected(Exception):
         super().__init__(message)
 
 
+#: Where held parties of calls without a queue (outbound) wait, with the default music on hold.
+HOLD_BRIDGE = "acd-hold"
+
+
 def holding_bridge_id(queue: str) -> str:
     """Queues share one holding bridge each, with a stable id so a restarted daemon finds it."""
     return f"acd-queue-{queue}"

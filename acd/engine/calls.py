@@ -1,21 +1,19 @@
 """Call control: connecting, hold, hang-up, blind transfer, and the end of every segment.
 
-Hold is done by the engine on the caller's leg (music on hold from the queue's class, time
-counted); a hold the agent's phone does by itself (SIP re-INVITE, ARI ChannelHold) is tracked the
-same way without touching the media, since Asterisk already plays MOH to the bridged caller.
+Hold by the engine moves the held party to a holding bridge with music (time counted); a hold
+the agent's phone does by itself (SIP re-INVITE, ARI ChannelHold) is tracked the same way
+without touching the media, since Asterisk already plays MOH to the bridged party.
 """
 
 from __future__ import annotations
 
-from acd.engine.base import SUPERVISORS, CommandRejected, EngineBase
+from acd.engine.base import HOLD_BRIDGE, SUPERVISORS, CommandRejected, EngineBase, holding_bridge_id
 from acd.engine.effects import (
     AddToBridge,
     ContinueInDialplan,
     CreateBridge,
     DestroyBridge,
     Hangup,
-    StartMoh,
-    StopMoh,
 )
 from acd.engine.inputs import ChannelGone, HangupCall, HoldCall, PhoneHold, TransferCall, UnholdCall
 from acd.state.agent import Agent, AgentState
@@ -67,19 +65,23 @@ class CallControlFlow(EngineBase):
         return agent, call
 
     def on_hold(self, cmd: HoldCall) -> None:
+        """The held party moves to a holding bridge with music (the queue's, or the shared hold
+        bridge): it hears MOH, and the agent no longer hears it, which music on a channel that
+        stays in the call's mixing bridge would not give. One request each way."""
         agent, call = self.own_active_call(cmd.agent_id, cmd.call_id)
         if call.state is CallState.HELD:
             return
         self._hold(agent, call)
-        moh = self.queue_settings[call.queue].moh_class if call.queue in self.queue_settings else "default"
-        self.emit(StartMoh(call.call_id, self._far_leg(call), moh))
+        hold_bridge = holding_bridge_id(call.queue) if call.queue in self.queue_settings else HOLD_BRIDGE
+        self.emit(AddToBridge(call.call_id, hold_bridge, (self._far_leg(call),)))
 
     def on_unhold(self, cmd: UnholdCall) -> None:
         agent, call = self.own_active_call(cmd.agent_id, cmd.call_id)
         if call.state is not CallState.HELD:
             return
         self._unhold(agent, call)
-        self.emit(StopMoh(call.call_id, self._far_leg(call)))
+        if call.bridge_id is not None:
+            self.emit(AddToBridge(call.call_id, call.bridge_id, (self._far_leg(call),)))
 
     def on_phone_hold(self, event: PhoneHold) -> None:
         call_id = self.legs.get(event.channel_id)
@@ -181,8 +183,6 @@ class CallControlFlow(EngineBase):
             target_agent=target_agent,
         )
         call.leaving = True
-        if call.state is CallState.HELD:
-            self.emit(StopMoh(call.call_id, call.channel_id))
         self.end_call(call, reason, keep_caller=True)
         self.calls[successor.call_id] = successor
         self.call_by_channel[successor.channel_id] = successor.call_id

@@ -65,19 +65,6 @@ class AddToBridge:
 
 
 @dataclass(frozen=True, slots=True)
-class StartMoh:
-    lane: str
-    channel_id: str
-    moh_class: str
-
-
-@dataclass(frozen=True, slots=True)
-class StopMoh:
-    lane: str
-    channel_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class ContinueInDialplan:
     """Send a channel back to the dialplan, after setting variables (ACD_RESULT...) on it.
 
@@ -108,8 +95,6 @@ TelephonyAction = (
     | CreateBridge
     | DestroyBridge
     | AddToBridge
-    | StartMoh
-    | StopMoh
     | ContinueInDialplan
     | SendDtmf
 )

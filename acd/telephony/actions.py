@@ -24,8 +24,6 @@ from acd.engine.effects import (
     Originate,
     Ring,
     SendDtmf,
-    StartMoh,
-    StopMoh,
     TelephonyAction,
 )
 from acd.engine.inputs import ActionFailed, Input, OriginateFailed
@@ -34,7 +32,7 @@ from acd.logging import get_logger
 log = get_logger(__name__)
 
 #: Actions whose 404 means "already gone", which is what we wanted anyway.
-_GONE_IS_FINE = (Hangup, DestroyBridge, StopMoh)
+_GONE_IS_FINE = (Hangup, DestroyBridge)
 
 
 class AriActions:
@@ -97,10 +95,6 @@ class AriActions:
             await c.create_bridge(action.bridge_id, type=action.bridge_type, name=action.name)
         elif isinstance(action, DestroyBridge):
             await c.destroy_bridge(action.bridge_id)
-        elif isinstance(action, StartMoh):
-            await c.start_moh(action.channel_id, action.moh_class)
-        elif isinstance(action, StopMoh):
-            await c.stop_moh(action.channel_id)
         elif isinstance(action, Ring):
             await c.ring(action.channel_id)
         elif isinstance(action, SendDtmf):

@@ -3,7 +3,7 @@
 On every (re)connect, before any further event is applied:
 1. ask Asterisk to filter out noise events for our app (they would be most of the traffic);
 2. subscribe the app to every agent's endpoint, so registration changes reach us (rule 7);
-3. make sure each queue's holding bridge exists and plays its music on hold;
+3. make sure each queue's holding bridge (and the shared hold bridge) exists and plays music;
 4. read the whole truth (``GET /channels``, ``GET /bridges``, ``GET /endpoints``) and hand it to the
    engine as a ``Resync``: Asterisk does not replay what we missed (rules 8 and 9).
 """
@@ -18,7 +18,7 @@ from acd.ari.client import AriClient
 from acd.ari.errors import AriConflict, AriError, AriUnprocessable
 from acd.ari.events import ApplicationReplaced, AriEvent, UnknownEvent
 from acd.ari.stream import AriEventStream, StreamConnected, StreamDisconnected
-from acd.engine.base import holding_bridge_id
+from acd.engine.base import HOLD_BRIDGE, holding_bridge_id
 from acd.engine.inputs import Resync
 from acd.engine.runner import EngineRunner
 from acd.logging import get_logger
@@ -87,11 +87,15 @@ class AriSession:
         except AriError as exc:
             log.warning("ari.event_filter_failed", status=exc.status, error=exc.message)
         await self.subscribe_endpoints(a.endpoint for a in self.runner.engine.agents.values())
-        for name, queue in self.runner.engine.queue_settings.items():
-            bridge_id = holding_bridge_id(name)
+        bridges = [
+            (holding_bridge_id(n), f"queue-{n}", q.moh_class)
+            for n, q in self.runner.engine.queue_settings.items()
+        ]
+        bridges.append((HOLD_BRIDGE, "hold", "default"))
+        for bridge_id, name, moh_class in bridges:
             with contextlib.suppress(AriConflict):  # it survived our restart: callers may be in it
-                await c.create_bridge(bridge_id, type="holding", name=f"queue-{name}")
-            await c.start_bridge_moh(bridge_id, queue.moh_class)
+                await c.create_bridge(bridge_id, type="holding", name=name)
+            await c.start_bridge_moh(bridge_id, moh_class)
 
     async def subscribe_endpoints(self, endpoints: Iterable[str]) -> None:
         sources = [f"endpoint:{e}" for e in sorted(set(endpoints)) if "/" in e]

@@ -6,7 +6,7 @@ import pytest
 
 from acd.config import EngineSettings, QueueSettings, Tier
 from acd.engine.base import CommandRejected
-from acd.engine.effects import AddToBridge, Answer, ContinueInDialplan, Hangup, Ring, StartMoh
+from acd.engine.effects import AddToBridge, Answer, ContinueInDialplan, Hangup, Ring
 from acd.engine.inputs import (
     ChannelGone,
     DtmfReceived,
@@ -22,6 +22,7 @@ from acd.engine.inputs import (
     SetNotReady,
     SetReady,
     TransferCall,
+    UnholdCall,
 )
 from acd.state.agent import AgentState
 from acd.state.call import CallState
@@ -320,14 +321,18 @@ def test_outbound_refused_for_unknown_or_busy_agents() -> None:
     assert h.of(Hangup, out)[0].reason == "busy"
 
 
-def test_hold_plays_the_queue_moh_class_to_the_caller() -> None:
+def test_hold_moves_the_caller_to_the_queues_music_and_unhold_brings_it_back() -> None:
     h = Harness(queues=[QueueSettings(name="support", moh_class="jazz")])
     h.add_agent("alice")
     h.caller("c1")
-    h.answer(h.last_originate_to("alice").leg_id)
+    out = h.answer(h.last_originate_to("alice").leg_id)
+    call_bridge = h.of(AddToBridge, out)[0].bridge_id
     out = h.feed(HoldCall("alice", "c1"))
-    moh = h.of(StartMoh, out)[0]
-    assert (moh.channel_id, moh.moh_class) == ("c1", "jazz")
+    held = h.of(AddToBridge, out)[0]
+    assert (held.bridge_id, held.channel_ids) == ("acd-queue-support", ("c1",))  # plays "jazz"
+    out = h.feed(UnholdCall("alice", "c1"))
+    back = h.of(AddToBridge, out)[0]
+    assert (back.bridge_id, back.channel_ids) == (call_bridge, ("c1",))
 
 
 def test_tier_widening_while_offered_is_applied_when_the_offer_fails() -> None:

@@ -29,6 +29,14 @@ async def eventually(
         await asyncio.sleep(0.005)
 
 
+def sim_is_clean(sim: PbxSimulator) -> bool:
+    """No channel and no bridge left but the daemon's own long-lived ones (each queue's holding
+    bridge and the shared hold bridge, kept for the next caller)."""
+    channels = [c for c in sim.channels.values() if not c.name.startswith("Announcer/")]
+    bridges = [b for b in sim.bridges.values() if not b.id.startswith("acd-queue-") and b.id != "acd-hold"]
+    return not channels and not bridges
+
+
 def daemon_settings(sim: PbxSimulator, agents: int = 1, **engine: object) -> Settings:
     return Settings(
         ari=AriSettings(

@@ -7,14 +7,7 @@ from acd.sim import PbxSimulator
 from acd.state.agent import AgentState
 from acd.state.call import CallState
 
-from .conftest import eventually
-
-
-def only_queue_bridges(sim: PbxSimulator) -> bool:
-    """Nothing left but the queues' own holding bridges (kept for the next caller) and no channels."""
-    channels = [c for c in sim.channels.values() if not c.name.startswith("Announcer/")]
-    bridges = [b for b in sim.bridges.values() if not b.id.startswith("acd-queue-")]
-    return not channels and not bridges
+from .conftest import eventually, sim_is_clean
 
 
 async def connect_one_call(sim: PbxSimulator, daemon: Daemon) -> tuple[str, str]:
@@ -49,7 +42,7 @@ async def test_caller_waits_with_moh_then_agent_answers_and_caller_hangs_up(
     assert daemon.engine.agents["agent1"].state is AgentState.ON_CALL
 
     await sim.hangup(caller)
-    await eventually(lambda: only_queue_bridges(sim), what="both legs and the call bridge to be gone")
+    await eventually(lambda: sim_is_clean(sim), what="both legs and the call bridge to be gone")
     await eventually(
         lambda: daemon.engine.agents["agent1"].state is AgentState.READY, what="agent ready again"
     )
@@ -59,6 +52,29 @@ async def test_caller_waits_with_moh_then_agent_answers_and_caller_hangs_up(
 async def test_agent_hangs_up_and_both_legs_end(sim: PbxSimulator, daemon: Daemon) -> None:
     _caller, leg = await connect_one_call(sim, daemon)
     await sim.hangup(leg)
-    await eventually(lambda: only_queue_bridges(sim), what="both legs and the call bridge to be gone")
+    await eventually(lambda: sim_is_clean(sim), what="both legs and the call bridge to be gone")
     await eventually(lambda: daemon.engine.calls == {}, what="the engine to forget the call")
     assert not daemon.engine.offers
+
+
+async def test_hold_moves_the_caller_to_music_and_unhold_brings_it_back(
+    sim: PbxSimulator, daemon: Daemon
+) -> None:
+    from acd.engine.inputs import HoldCall, UnholdCall
+
+    caller, leg = await connect_one_call(sim, daemon)
+    call_bridge = daemon.engine.calls[caller].bridge_id
+    daemon.runner.command(HoldCall("agent1", caller))
+    await eventually(
+        lambda: caller in sim.bridges["acd-queue-support"].channel_ids(),
+        what="the caller in the music bridge",
+    )
+    assert (
+        leg in sim.bridges[call_bridge].channel_ids() and caller not in sim.bridges[call_bridge].channel_ids()
+    )
+    daemon.runner.command(UnholdCall("agent1", caller))
+    await eventually(
+        lambda: caller in sim.bridges[call_bridge].channel_ids(), what="the caller back with the agent"
+    )
+    await sim.hangup(caller)
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")

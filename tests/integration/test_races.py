@@ -16,16 +16,10 @@ from acd.sim import PbxSimulator, PhoneBehaviour
 from acd.state.agent import AgentState
 from acd.state.call import CallState
 
-from .conftest import daemon_settings, eventually, ready_all, start_daemon
+from .conftest import daemon_settings, eventually, ready_all, sim_is_clean, start_daemon
 from .fault_proxy import FaultProxy
 
 S = AgentState
-
-
-def clean(sim: PbxSimulator) -> bool:
-    channels = [c for c in sim.channels.values() if not c.name.startswith("Announcer/")]
-    bridges = [b for b in sim.bridges.values() if not b.id.startswith("acd-queue-")]
-    return not channels and not bridges
 
 
 def offer_leg(daemon: Daemon, agent_id: str) -> str | None:
@@ -64,7 +58,7 @@ async def test_caller_hangs_up_while_agent_rings(sim: PbxSimulator, two_agents: 
     caller = await sim.place_call()
     leg = await ringing(sim, daemon, "agent1")
     await sim.hangup(caller)
-    await eventually(lambda: clean(sim), what="the ringing leg to be cancelled")
+    await eventually(lambda: sim_is_clean(sim), what="the ringing leg to be cancelled")
     assert first.state is S.READY
     assert first.ready_since == ready_since  # kept its place in the idle order
     assert not daemon.engine.offers and not daemon.engine.calls
@@ -79,7 +73,7 @@ async def test_agent_answers_in_the_same_instant_the_caller_hangs_up(
     leg = await ringing(sim, daemon, "agent1")
     await sim.answer(leg)
     await sim.hangup(caller)  # same loop turn: both reach the daemon back to back
-    await eventually(lambda: clean(sim), what="everything to be hung up")
+    await eventually(lambda: sim_is_clean(sim), what="everything to be hung up")
     await eventually(lambda: not daemon.engine.calls, what="the call to end")
     agent = daemon.engine.agents["agent1"]
     await eventually(lambda: agent.state is S.READY, what="agent1 ready again")
@@ -103,7 +97,7 @@ async def test_agent_leaves_while_ringing_and_next_agent_is_offered(
     expected = S.NOT_READY if action == "not-ready" else S.LOGGED_OUT
     assert daemon.engine.agents["agent1"].state is expected
     await sim.hangup(caller)
-    await eventually(lambda: clean(sim), what="cleanup")
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")
 
 
 @pytest.mark.parametrize("cause", [17, 21])
@@ -120,7 +114,7 @@ async def test_agent_rejects_and_next_agent_is_tried_at_once(
     await eventually(lambda: daemon.engine.calls[caller].state is CallState.CONNECTED, what="connected")
     assert daemon.engine.agents["agent1"].state is S.READY  # back, after its back-off
     await sim.hangup(caller)
-    await eventually(lambda: clean(sim), what="cleanup")
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")
 
 
 async def test_two_calls_in_the_same_millisecond_with_one_ready_agent(
@@ -139,7 +133,7 @@ async def test_two_calls_in_the_same_millisecond_with_one_ready_agent(
     leg2 = await ringing(sim, daemon, "agent1")  # after the short wrap-up
     assert daemon.engine.offers[leg2].call_id == second
     await sim.hangup(second)
-    await eventually(lambda: clean(sim), what="cleanup")
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")
 
 
 async def test_originate_to_unregistered_agent_fails_with_500_and_next_agent_rings(
@@ -165,7 +159,7 @@ async def test_originate_to_unregistered_agent_fails_with_500_and_next_agent_rin
     sim.set_registered("PJSIP/agent1", True)
     await eventually(lambda: agent1.state is S.READY, what="agent1 back when its phone registers")
     await sim.hangup(caller)
-    await eventually(lambda: clean(sim), what="cleanup")
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")
     assert leg2 not in sim.channels
 
 
@@ -206,4 +200,4 @@ async def test_originate_errors_release_the_agent_and_retry(
         await daemon.stop()
         await proxy.stop()
     # A timed-out originate may still ring later in Asterisk: the daemon must hang it up.
-    await eventually(lambda: clean(sim), timeout=8, what="no leaked legs")
+    await eventually(lambda: sim_is_clean(sim), timeout=8, what="no leaked legs")

@@ -15,16 +15,10 @@ from acd.snapshots import SnapshotStore
 from acd.state.agent import AgentState
 from acd.state.call import CallState
 
-from .conftest import daemon_settings, eventually, ready_all, start_daemon
+from .conftest import daemon_settings, eventually, ready_all, sim_is_clean, start_daemon
 from .fault_proxy import FaultProxy
 
 S = AgentState
-
-
-def clean(sim: PbxSimulator) -> bool:
-    channels = [c for c in sim.channels.values() if not c.name.startswith("Announcer/")]
-    bridges = [b for b in sim.bridges.values() if not b.id.startswith("acd-queue-")]
-    return not channels and not bridges
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ async def test_websocket_drop_while_caller_waits_then_resync(sim: PbxSimulator) 
         daemon.runner.command(SetReady("agent1"))
         await eventually(lambda: daemon.engine.calls[waiting].state is CallState.CONNECTED, what="connected")
         await sim.hangup(waiting)
-        await eventually(lambda: clean(sim), what="cleanup")
+        await eventually(lambda: sim_is_clean(sim), what="cleanup")
     finally:
         await daemon.stop()
         await proxy.stop()
@@ -93,7 +87,7 @@ async def test_asterisk_restart_during_a_call(sim: PbxSimulator) -> None:
             what="a new call after the restart",
         )
         await sim.hangup(second)
-        await eventually(lambda: clean(sim), what="cleanup")
+        await eventually(lambda: sim_is_clean(sim), what="cleanup")
     finally:
         await daemon.stop()
 
@@ -152,6 +146,6 @@ async def test_daemon_killed_mid_run_and_a_new_one_takes_over(sim: PbxSimulator,
         assert [c for c in offered() if c in waiting] == waiting
         for call_id in waiting:
             await sim.hangup(call_id)
-        await eventually(lambda: clean(sim), timeout=10, what="cleanup")
+        await eventually(lambda: sim_is_clean(sim), timeout=10, what="cleanup")
     finally:
         await second.stop()
