@@ -104,6 +104,8 @@ class AgentFlow(EngineBase):
             agent.pending = (S.LOGGED_OUT, None)
             self._notify_pending(agent)
             return
+        if agent.state is S.WRAP_UP and not cmd.by_supervisor:
+            self._require_disposition_given(agent)
         if agent.state is S.OFFERED:
             self.withdraw_offers_of(agent, "agent-logout")
         self._leave_wrapup(agent)
@@ -143,7 +145,10 @@ class AgentFlow(EngineBase):
             self._notify_pending(agent)
             return
         if agent.state is S.WRAP_UP:
-            self._require_disposition_given(agent)
+            # A supervisor may take an agent out of an overdue wrap-up; the agent itself must
+            # give the disposition its queue requires first.
+            if not cmd.by_supervisor:
+                self._require_disposition_given(agent)
             self.finish_wrapup(agent, then=(S.NOT_READY, reason))
             return
         if agent.state is S.OFFERED:
@@ -275,7 +280,6 @@ class AgentFlow(EngineBase):
 
     def _leave_wrapup(self, agent: Agent) -> None:
         if agent.state is S.WRAP_UP:
-            self._require_disposition_given(agent)
             call_id = agent.call_id
             seconds = max(0.0, self.now - agent.state_since)
             self.cancel_timer("wrapup", agent.agent_id)

@@ -190,6 +190,20 @@ def test_mandatory_disposition_keeps_agent_in_wrap_up_until_given() -> None:
     assert h.call_rows("c1")[-1].disposition == "sale"
 
 
+def test_a_supervisor_can_end_an_overdue_wrap_up_without_a_disposition() -> None:
+    h = Harness(queues=[QueueSettings(name="support", wrapup_seconds=5, require_disposition=True)])
+    h.add_agent("alice")
+    h.caller("c1")
+    h.answer(h.last_originate_to("alice").leg_id)
+    h.gone("c1")
+    h.advance(60)
+    with pytest.raises(CommandRejected):
+        h.feed(SetNotReady("alice", "break"))
+    h.feed(SetNotReady("alice", "supervisor", by_supervisor=True))
+    assert h.state("alice") is S.NOT_READY
+    assert h.call_rows("c1")[-1].disposition is None
+
+
 def test_agent_wrapup_override_and_end_early() -> None:
     h = Harness()
     h.add_agent("alice", wrapup=60)
