@@ -1,7 +1,8 @@
 """The app's life on one Asterisk: consume its events, and set up and resync on every connect.
 
 On every (re)connect, before any further event is applied:
-1. ask Asterisk to filter out noise events for our app (they would be most of the traffic);
+1. ask Asterisk to send our app only the event types it uses (the rest would be most of the
+   traffic);
 2. subscribe the app to every agent's endpoint, so registration changes reach us (rule 7);
 3. make sure each queue's holding bridge (and the shared hold bridge) exists and plays music;
 4. read the whole truth (``GET /channels``, ``GET /bridges``, ``GET /endpoints``) and hand it to the
@@ -23,7 +24,7 @@ from acd.engine.inputs import Resync
 from acd.engine.runner import EngineRunner
 from acd.logging import get_logger
 from acd.telephony.translate import (
-    NOISE_EVENT_TYPES,
+    WANTED_EVENT_TYPES,
     bridge_snapshot,
     channel_snapshot,
     endpoint_name,
@@ -83,7 +84,7 @@ class AriSession:
     async def setup(self) -> None:
         c = self.client
         try:
-            await c.set_event_filter(self.app, disallowed=list(NOISE_EVENT_TYPES))
+            await c.set_event_filter(self.app, allowed=list(WANTED_EVENT_TYPES), disallowed=[])
         except AriError as exc:
             log.warning("ari.event_filter_failed", status=exc.status, error=exc.message)
         await self.subscribe_endpoints(a.endpoint for a in self.runner.engine.agents.values())
