@@ -22,7 +22,7 @@ async def _metric(session: aiohttp.ClientSession, url: str, name: str) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + "{"))
 
 
-async def _run_demo(env: dict[str, str], port: int, checks_db: str | None) -> None:
+async def _run_demo(env: dict[str, str], port: int, checks_db: str | None, stop: int = signal.SIGINT) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -81,17 +81,18 @@ async def _run_demo(env: dict[str, str], port: int, checks_db: str | None) -> No
             else:
                 raise AssertionError("the demo's records did not land in PostgreSQL")
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, out.decode()[-2000:]
     assert b"service.stopped" in out
+    assert b'"event": "outbox.closed"' in out and b'"backlog": 0' in out  # drained, nothing left behind
 
 
 async def test_demo_runs_against_the_configured_postgres_and_redis() -> None:
     name = f"acd_t_{uuid.uuid4().hex[:8]}"
     env = {"ACD_DATABASE__DSN": f"{PG}/{name}", "ACD_LOG__FORMAT": "json"}
     try:
-        await _run_demo(env, free_port(), checks_db=f"{name}_demo")
+        await _run_demo(env, free_port(), checks_db=f"{name}_demo", stop=signal.SIGTERM)
     finally:
         conn = await asyncpg.connect(f"{PG}/postgres")
         try:
