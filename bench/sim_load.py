@@ -1,139 +1,22 @@
 """Benchmark: the simulator as a load generator (calls/s and its CPU per call), app on another core.
 
-    .venv/bin/python -m bench.sim_load
-
-The simulator runs as ``acd sim`` would (``run_standalone`` in its own process); this test plays
-the daemon with the flow the daemon uses, 7 REST requests per call: answer, join the queue's
-holding bridge (one per queue, with MOH), originate the agent leg with our own id, create the
-call's mixing bridge with our own id, add both (addChannel moves the caller out of the holding
-bridge by itself), and after the caller hangs up, hang up the agent leg and delete the bridge.
-That is about 55 events per call.
+.venv/bin/python -m bench.sim_load
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import aiohttp
-
-from tests.sim.probe import AriProbe
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-SCALE = 0.01
-AGENTS = 100
-_CHILD = f"""
-import asyncio
-from acd.sim import PhoneBehaviour, run_standalone
-asyncio.run(run_standalone(port=0, agents={AGENTS}, time_scale={SCALE}, open_control=True,
-    agent_behaviour=PhoneBehaviour.answer(1.0), started=lambda url: print(url, flush=True)))
-"""
-
-
-@contextlib.asynccontextmanager
-async def standalone() -> AsyncIterator[str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _CHILD, cwd=REPO_ROOT, stdout=subprocess.PIPE
-    )
-    try:
-        assert proc.stdout is not None
-        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
-        assert line.startswith("http://"), "the simulator did not start"
-        yield line
-    finally:
-        proc.terminate()
-        await proc.wait()
-
-
-async def _call_flow(
-    probe: AriProbe,
-    caller: str,
-    holding: str,
-    agents: asyncio.Queue[str],
-    events: dict[str, asyncio.Future[None]],
-) -> None:
-    loop = asyncio.get_running_loop()
-    await probe.call("POST", f"/channels/{caller}/answer")
-    await probe.call("POST", f"/bridges/{holding}/addChannel", {"channel": caller})
-    agent = await agents.get()
-    leg = f"leg-{caller}"
-    events[leg] = loop.create_future()
-    events[caller] = loop.create_future()
-    body = {"endpoint": agent, "app": "acd", "appArgs": f"agent,{caller}", "callerId": "Support <100>"}
-    await probe.call("POST", f"/channels/{leg}", body)
-    await events[leg]
-    await probe.call("POST", f"/bridges/call-{caller}", {"type": "mixing", "name": "call"})
-    await probe.call("POST", f"/bridges/call-{caller}/addChannel", {"channel": f"{caller},{leg}"})
-    await events[caller]
-    await probe.call("DELETE", f"/channels/{leg}")
-    await probe.call("DELETE", f"/bridges/call-{caller}")
-    agents.put_nowait(agent)
-
-
-async def _keep_awake() -> None:
-    """Keep this process's CPU busy. The test VM parks an idle vCPU and waking it costs more than a
-    REST round trip, so a mostly idle stand-in daemon measures wake-ups, not the simulator."""
-    while True:  # noqa: ASYNC110 - spinning is the point
-        await asyncio.sleep(0)
-
-
-async def measure(standalone: str) -> None:
-    total, rate = 900, 250.0
-    agents: asyncio.Queue[str] = asyncio.Queue()
-    for n in range(1, AGENTS + 1):
-        agents.put_nowait(f"PJSIP/agent{n}")
-    events: dict[str, asyncio.Future[None]] = {}
-    async with aiohttp.ClientSession() as control, AriProbe(standalone) as probe:
-        await probe.connect()
-        _, holding = await probe.call("POST", "/bridges/queue-support", {"type": "holding", "name": "queue"})
-        await probe.call("POST", "/bridges/queue-support/moh", {"mohClass": "default"})
-        async with control.get(f"{standalone}/_sim/status") as resp:
-            cpu_before = (await resp.json())["cpu_seconds"]
-        awake = asyncio.create_task(_keep_awake())
-        began = time.monotonic()
-        profile = {"rate": rate * SCALE, "patience": None, "talk_time": 2.0, "max_calls": total, "seed": 1}
-        async with control.post(f"{standalone}/_sim/traffic/start", json=profile) as resp:
-            assert resp.status == 200
-        tasks: list[asyncio.Task[None]] = []
-        seen = 0
-        try:
-            async with asyncio.timeout(40):
-                while len(tasks) < total or not all(t.done() for t in tasks):
-                    for event in probe.events[seen:]:
-                        kind, cid = event["type"], event.get("channel", {}).get("id")
-                        if kind == "StasisStart" and event["args"][0] == "inbound":
-                            flow = _call_flow(probe, cid, holding["id"], agents, events)
-                            tasks.append(asyncio.create_task(flow))
-                        elif (
-                            kind in ("StasisStart", "StasisEnd") and cid in events and not events[cid].done()
-                        ):
-                            events[cid].set_result(None)
-                    seen = len(probe.events)
-                    await asyncio.sleep(0.002)
-            await asyncio.gather(*tasks)
-        finally:
-            awake.cancel()
-        elapsed = time.monotonic() - began
-        await probe.call("DELETE", "/bridges/queue-support")
-        async with control.get(f"{standalone}/_sim/status") as resp:
-            status = await resp.json()
-        async with control.get(f"{standalone}/_sim/leaks") as resp:
-            assert (await resp.json())["leaks"] == []
-    sim_ms = (status["cpu_seconds"] - cpu_before) / total * 1000
-    report = f"{total / elapsed:.0f} calls/s; the simulator used {sim_ms:.2f} ms of CPU per call"
-    print("\n" + report)
-    print(f"completed {status['stats']['completed']} of {total}")
+from tests.sim.load import run_load, standalone
 
 
 async def main() -> None:
     async with standalone() as url:
-        await measure(url)
+        result = await run_load(url, total=900, rate=250.0, keep_awake=True)
+    print(
+        f"{result.calls_per_second:.0f} calls/s; the simulator used {result.sim_cpu_ms_per_call:.2f} ms "
+        f"of CPU per call; completed {result.completed} of {result.total}; leaks: {len(result.leaks)}"
+    )
 
 
 if __name__ == "__main__":

@@ -248,16 +248,7 @@ class AgentFlow(EngineBase):
 
     def finish_wrapup(self, agent: Agent, then: tuple[AgentState, str | None] | None = None) -> None:
         """Close the wrap-up (recording its length and disposition) and move on."""
-        call_id = agent.call_id
-        started = agent.state_since if agent.state is S.WRAP_UP else self.now
-        wrapup_seconds = max(0.0, self.now - started) if agent.state is S.WRAP_UP else 0.0
-        self.cancel_timer("wrapup", agent.agent_id)
-        if call_id is not None:
-            self.wrapup_finished(agent, call_id, wrapup_seconds)
-        agent.call_id = None
-        agent.wrapup_until = None
-        agent.wrapup_required_disposition = False
-        agent.disposition = None
+        self._close_wrapup(agent)
         target = then or agent.pending
         agent.pending = None
         restore = agent.before_outbound
@@ -278,17 +269,21 @@ class AgentFlow(EngineBase):
             state, reason = S.NOT_READY, REASON_UNREACHABLE
         self.move_agent(agent, state, reason)
 
+    def _close_wrapup(self, agent: Agent) -> None:
+        """Record the wrap-up of the agent's call (if it was in one) and release the call."""
+        call_id = agent.call_id
+        seconds = max(0.0, self.now - agent.state_since) if agent.state is S.WRAP_UP else 0.0
+        self.cancel_timer("wrapup", agent.agent_id)
+        if call_id is not None:
+            self.wrapup_finished(agent, call_id, seconds)
+        agent.call_id = None
+        agent.wrapup_until = None
+        agent.wrapup_required_disposition = False
+        agent.disposition = None
+
     def _leave_wrapup(self, agent: Agent) -> None:
         if agent.state is S.WRAP_UP:
-            call_id = agent.call_id
-            seconds = max(0.0, self.now - agent.state_since)
-            self.cancel_timer("wrapup", agent.agent_id)
-            if call_id is not None:
-                self.wrapup_finished(agent, call_id, seconds)
-            agent.call_id = None
-            agent.wrapup_until = None
-            agent.disposition = None
-            agent.wrapup_required_disposition = False
+            self._close_wrapup(agent)
 
     def _require_disposition_given(self, agent: Agent) -> None:
         if agent.wrapup_required_disposition and not agent.disposition:

@@ -197,7 +197,8 @@ class Roster:
     agents: list[AgentProfile]
 
 
-_QUEUE_COLUMNS = (
+#: The cc_queues columns that map one to one onto QueueSettings fields.
+QUEUE_COLUMNS = (
     "name",
     "priority",
     "strategy",
@@ -217,12 +218,12 @@ _QUEUE_COLUMNS = (
 
 
 def queue_from_row(row: Any) -> QueueSettings:
-    return QueueSettings(**{column: row[column] for column in _QUEUE_COLUMNS})
+    return QueueSettings(**{column: row[column] for column in QUEUE_COLUMNS})
 
 
 async def load_queues(conn: Any) -> list[QueueSettings]:
     """Every queue of ``cc_queues``; a row the model refuses is logged and skipped."""
-    rows = await conn.fetch(f"SELECT {', '.join(_QUEUE_COLUMNS)} FROM cc_queues ORDER BY name")
+    rows = await conn.fetch(f"SELECT {', '.join(QUEUE_COLUMNS)} FROM cc_queues ORDER BY name")
     queues: list[QueueSettings] = []
     for row in rows:
         try:

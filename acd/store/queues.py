@@ -12,30 +12,12 @@ import asyncpg
 
 from acd.config import QueueSettings
 from acd.store.agents import StoreError
-from acd.store.db import queue_from_row
-
-_COLUMNS = (
-    "name",
-    "priority",
-    "strategy",
-    "ring_timeout",
-    "wrapup_seconds",
-    "require_disposition",
-    "max_wait",
-    "overflow",
-    "max_length",
-    "join_when_empty",
-    "leave_when_empty",
-    "moh_class",
-    "exit_key",
-    "service_level_seconds",
-    "tiers",
-)
+from acd.store.db import QUEUE_COLUMNS, queue_from_row
 
 
 def _values(queue: QueueSettings) -> list[Any]:
     data = queue.model_dump(mode="json")
-    return [data[c] for c in _COLUMNS]
+    return [data[c] for c in QUEUE_COLUMNS]
 
 
 async def _check_overflow(conn: Any, queue: QueueSettings, config_queues: set[str]) -> None:
@@ -50,17 +32,17 @@ async def _check_overflow(conn: Any, queue: QueueSettings, config_queues: set[st
 
 async def add_queue(conn: Any, queue: QueueSettings, *, config_queues: set[str] | None = None) -> None:
     await _check_overflow(conn, queue, config_queues or set())
-    placeholders = ", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 1))
+    placeholders = ", ".join(f"${i}" for i in range(1, len(QUEUE_COLUMNS) + 1))
     try:
         await conn.execute(
-            f"INSERT INTO cc_queues ({', '.join(_COLUMNS)}) VALUES ({placeholders})", *_values(queue)
+            f"INSERT INTO cc_queues ({', '.join(QUEUE_COLUMNS)}) VALUES ({placeholders})", *_values(queue)
         )
     except asyncpg.UniqueViolationError as exc:
         raise StoreError(f"queue {queue.name!r} already exists") from exc
 
 
 async def get_queue(conn: Any, name: str) -> QueueSettings:
-    row = await conn.fetchrow(f"SELECT {', '.join(_COLUMNS)} FROM cc_queues WHERE name = $1", name)
+    row = await conn.fetchrow(f"SELECT {', '.join(QUEUE_COLUMNS)} FROM cc_queues WHERE name = $1", name)
     if row is None:
         raise StoreError(f"unknown queue {name!r}")
     return queue_from_row(row)
@@ -68,7 +50,7 @@ async def get_queue(conn: Any, name: str) -> QueueSettings:
 
 async def update_queue(conn: Any, queue: QueueSettings, *, config_queues: set[str] | None = None) -> None:
     await _check_overflow(conn, queue, config_queues or set())
-    assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(_COLUMNS, start=1) if c != "name")
+    assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(QUEUE_COLUMNS, start=1) if c != "name")
     status = await conn.execute(f"UPDATE cc_queues SET {assignments} WHERE name = $1", *_values(queue))
     if status == "UPDATE 0":
         raise StoreError(f"unknown queue {queue.name!r}")
@@ -77,7 +59,7 @@ async def update_queue(conn: Any, queue: QueueSettings, *, config_queues: set[st
 async def list_queues(conn: Any) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         f"""
-        SELECT {", ".join("q." + c for c in _COLUMNS)},
+        SELECT {", ".join("q." + c for c in QUEUE_COLUMNS)},
                (SELECT count(*) FROM cc_queue_members m WHERE m.queue = q.name) AS members
         FROM cc_queues q ORDER BY q.name
         """

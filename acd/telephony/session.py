@@ -55,7 +55,10 @@ class AriSession:
             elif isinstance(item, StreamDisconnected):
                 self.connected = False
                 self.resynced.clear()
-                log.warning("ari.disconnected", code=item.code, reason=item.reason)
+                # 1000 is our own close (shutdown); anything else is a loss worth a warning.
+                (log.info if item.code == 1000 else log.warning)(
+                    "ari.disconnected", code=item.code, reason=item.reason
+                )
             else:
                 self.on_event(item)
 
