@@ -91,6 +91,23 @@ export const api = {
 };
 
 /** A path segment from an id (call ids may contain '#'). */
+/**
+ * Whether the session still holds (asked when the live stream keeps failing): on a 401 the
+ * page is told through ``onExpired``; any other failure is the network, not the session.
+ */
+export async function stillLoggedIn(onExpired) {
+  try {
+    await api.get("/api/session", { expectAuth: false });
+    return true;
+  } catch (err) {
+    if (err.status === 401) {
+      onExpired("Your session has ended. Please sign in again.");
+      return false;
+    }
+    return true;
+  }
+}
+
 export function seg(value) {
   return encodeURIComponent(String(value));
 }

@@ -2,7 +2,7 @@
 // api.js (HTTP), live.js (the stream), state.js (the truth), phone.js (SIP or demo), ui/* (views).
 
 import { createActions } from "./actions.js";
-import { api, onSessionLost, setCsrfToken } from "./api.js";
+import { api, onSessionLost, setCsrfToken, stillLoggedIn } from "./api.js";
 import { byId, setText } from "./dom.js";
 import { createLive } from "./live.js";
 import { createPhone } from "./phone.js";
@@ -129,18 +129,7 @@ const live = createLive({
   onStatus(status) {
     store.update({ live: status === "open" ? "open" : status });
   },
-  async stillLoggedIn() {
-    try {
-      await api.get("/api/session", { expectAuth: false });
-      return true;
-    } catch (err) {
-      if (err.status === 401) {
-        leaveDesk("Your session has ended. Please sign in again.");
-        return false;
-      }
-      return true;
-    }
-  },
+  stillLoggedIn: () => stillLoggedIn(leaveDesk),
 });
 
 // ------------------------------------------------------------------ phone

@@ -1,7 +1,7 @@
 // The supervisors' wallboard: every queue and agent, live. Fed by /api/queues, /api/agents,
 // /api/calls and the live stream (queue.stats, agent.state, agent.reachability, call.*).
 
-import { api, onSessionLost, seg, setCsrfToken } from "./api.js";
+import { api, onSessionLost, seg, setCsrfToken, stillLoggedIn } from "./api.js";
 import { byId, h, replaceChildren, setText, show } from "./dom.js";
 import { reasonLabel, stateLabel } from "./format.js";
 import { createLive } from "./live.js";
@@ -124,18 +124,7 @@ function onMessage(kind, data) {
 const live = createLive({
   onMessage,
   onStatus: (status) => store.update({ live: status }),
-  async stillLoggedIn() {
-    try {
-      await api.get("/api/session", { expectAuth: false });
-      return true;
-    } catch (err) {
-      if (err.status === 401) {
-        leave("Your session has ended. Please sign in again.");
-        return false;
-      }
-      return true;
-    }
-  },
+  stillLoggedIn: () => stillLoggedIn(leave),
 });
 
 // ------------------------------------------------------------------ actions
