@@ -356,3 +356,17 @@ def test_ring_all_offers_everyone_and_first_answer_wins() -> None:
     assert sorted(h.hangups(out)) == sorted([legs[0], legs[2]])
     assert h.state("a2") is S.ON_CALL
     assert h.state("a1") is S.READY and h.state("a3") is S.READY
+
+
+def test_a_failed_answer_ends_the_call_rather_than_leaving_the_caller_in_silence() -> None:
+    from acd.engine.inputs import ActionFailed
+
+    h = Harness()
+    h.caller("c1")
+    out = h.feed(ActionFailed("c1", "answer", "c1", 500, "Internal Server Error"))
+    assert h.hangups(out) == ["c1"]
+    assert h.call_rows("c1")[-1].end_reason == "failed"
+    # a 404 is the normal race of a caller who just hung up: its StasisEnd follows, nothing to do
+    h.caller("c2")
+    assert h.feed(ActionFailed("c2", "answer", "c2", 404, "Channel not found")) == []
+    assert h.engine.calls["c2"].state is CallState.QUEUED

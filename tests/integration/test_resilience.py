@@ -149,3 +149,19 @@ async def test_daemon_killed_mid_run_and_a_new_one_takes_over(sim: PbxSimulator,
         await eventually(lambda: sim_is_clean(sim), timeout=10, what="cleanup")
     finally:
         await second.stop()
+
+
+async def test_another_process_taking_the_app_makes_the_daemon_unready(sim: PbxSimulator) -> None:
+    import aiohttp
+
+    daemon = await start_daemon(daemon_settings(sim, agents=1))
+    try:
+        assert daemon.readiness()["ari"] is True
+        auth = aiohttp.encode_basic_auth("acd", "acd")
+        async with aiohttp.ClientSession(headers={"Authorization": auth}) as session:
+            url = f"{sim.base_url.replace('http', 'ws', 1)}/ari/events?app=acd&subscribeAll=false"
+            async with session.ws_connect(url):
+                await eventually(lambda: daemon.session.replaced, what="ApplicationReplaced to reach us")
+                assert daemon.readiness()["ari"] is False
+    finally:
+        await daemon.stop()
