@@ -299,6 +299,20 @@ class EngineBase(ABC):
             "hold_seconds": call.hold_seconds,
         }
 
+    def publish_call(self, call: Call, *, agent_id: str | None = None) -> None:
+        """A call changed: its agent's page (if any) and the supervisors' pages get its view.
+
+        Supervisors always get ``call.state`` (an offer included, with the offered agent), never
+        ``call.offered``: that kind is the agent's own ringing popup, which pages enrich with CRM data.
+        """
+        view = self.call_view(call)
+        if agent_id is not None:
+            view["agent_id"] = agent_id
+        target = agent_id or call.agent_id
+        if target is not None and call.state is not CallState.OFFERED:
+            self.emit(Notify(f"agent:{target}", "call.state", view))
+        self.emit(Notify(SUPERVISORS, "call.state", view))
+
     def mark_call_dirty(self, call: Call) -> None:
         self._dirty_calls[call.call_id] = None
 

@@ -47,7 +47,7 @@ class CallControlFlow(EngineBase):
         wait = call.wait_seconds(self.now)
         self.call_event(call, "answered", wait=round(wait, 3), leg_id=leg_id)
         self.call_record(call)
-        self.notify(f"agent:{agent.agent_id}", "call.state", **self.call_view(call))
+        self.publish_call(call)
         self.notify_queue(call.queue)
 
     # ------------------------------------------------------------ commands
@@ -106,7 +106,7 @@ class CallControlFlow(EngineBase):
         call.hold_count += 1
         self.move_agent(agent, S.ON_HOLD)
         self.call_event(call, "held", by_phone=by_phone)
-        self.notify(f"agent:{agent.agent_id}", "call.state", **self.call_view(call))
+        self.publish_call(call)
 
     def _unhold(self, agent: Agent, call: Call) -> None:
         if call.hold_started_at is not None:
@@ -115,7 +115,7 @@ class CallControlFlow(EngineBase):
         call.state = CallState.CONNECTED
         self.move_agent(agent, S.ON_CALL)
         self.call_event(call, "unheld", hold_seconds=round(call.hold_seconds, 3))
-        self.notify(f"agent:{agent.agent_id}", "call.state", **self.call_view(call))
+        self.publish_call(call)
 
     def on_hangup_command(self, cmd: HangupCall) -> None:
         _agent, call = self.own_active_call(cmd.agent_id, cmd.call_id)

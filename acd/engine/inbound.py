@@ -118,6 +118,7 @@ class InboundFlow(EngineBase):
         if queue.max_wait is not None:
             self.set_timer("max-wait", call.call_id, call.entered_at + queue.max_wait)
         self.make_available(call)
+        self.publish_call(call)
         self.notify_queue(queue_name)
 
     def make_available(self, call: Call) -> None:
@@ -213,6 +214,7 @@ class InboundFlow(EngineBase):
             ring_timeout=queue.ring_timeout,
             **self.call_view(call),
         )
+        self.publish_call(call, agent_id=agent.agent_id)
 
     # ------------------------------------------------------------ offer outcomes
 

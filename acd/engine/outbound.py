@@ -90,7 +90,7 @@ class OutboundFlow(EngineBase):
         )
         self.call_event(call, "dialing", number=event.number)
         self.call_record(call)
-        self.notify(f"agent:{agent.agent_id}", "call.state", **self.call_view(call))
+        self.publish_call(call)
 
     def on_dialed_answered(self, event: LegAnswered) -> None:
         call = self.calls.get(event.call_id)
@@ -105,8 +105,7 @@ class OutboundFlow(EngineBase):
         self.emit(AddToBridge(call.call_id, call.bridge_id, (call.channel_id, event.leg_id)))
         self.call_event(call, "answered", wait=0.0, leg_id=event.leg_id)
         self.call_record(call)
-        if call.agent_id:
-            self.notify(f"agent:{call.agent_id}", "call.state", **self.call_view(call))
+        self.publish_call(call)
 
     def far_end_gone(self, call: Call, cause: int | None, cause_txt: str) -> None:
         """The dialled party hung up, was busy, did not answer, or could not be reached."""
