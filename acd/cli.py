@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from acd.config import Settings, load_settings
 from acd.logging import configure_logging, get_logger
+from acd.store import admin
 
 log = get_logger(__name__)
 
@@ -99,12 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    try:
-        from acd.store import admin
-    except ImportError:  # the admin commands need the storage layer
-        admin = None  # type: ignore[assignment]
-    if admin is not None:
-        admin.register(sub)
+    admin.register(sub)
     return parser
 
 
