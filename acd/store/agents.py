@@ -298,6 +298,14 @@ async def authenticate(conn: Any, agent_id: str, password: str) -> Account | Non
     return Account(row["agent_id"], row["name"] or row["agent_id"], row["role"])
 
 
+async def account_role(conn: Any, agent_id: str) -> str | None:
+    """The role of an enabled account, None when it is disabled or gone (sessions then end)."""
+    role: str | None = await conn.fetchval(
+        "SELECT role FROM cc_agents WHERE agent_id = $1 AND enabled AND NOT placeholder", agent_id
+    )
+    return role
+
+
 @dataclass(frozen=True, slots=True)
 class SipCredentials:
     agent_id: str

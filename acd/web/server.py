@@ -30,7 +30,7 @@ from acd.web.live import LIVE, LiveStreams, live_routes
 from acd.web.openapi import openapi_routes
 from acd.web.ops import ops_routes
 from acd.web.security import csrf_middleware, error_middleware, security_headers
-from acd.web.sessions import SESSIONS, SessionStore, session_middleware
+from acd.web.sessions import ACCOUNTS, SESSIONS, AccountCheck, SessionStore, session_middleware
 from acd.web.static import static_routes
 
 log = get_logger(__name__)
@@ -48,6 +48,7 @@ def build_web_app(deps: WebDeps, *, heartbeat_seconds: float = 15.0) -> web.Appl
     )
     app[DEPS] = deps
     app[SESSIONS] = SessionStore(deps.redis, settings.redis.key_prefix, settings.web)
+    app[ACCOUNTS] = AccountCheck(deps.pool)
     app[LIMITER] = LoginLimiter(deps.redis, settings.redis.key_prefix, settings.web.login_attempts_per_minute)
     app[LIVE] = LiveStreams(deps.runner, deps.metrics, heartbeat_seconds)
     app[CUSTOMERS] = CustomerService(deps, deps.runner.hub, None)

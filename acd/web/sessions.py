@@ -25,6 +25,7 @@ from aiohttp_session.redis_storage import RedisStorage
 from redis.exceptions import RedisError
 
 from acd.config import WebSettings
+from acd.store.agents import account_role
 from acd.web.deps_key import DEPS
 from acd.web.errors import ApiError, not_logged_in, sessions_unavailable
 
@@ -152,8 +153,42 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
             request[SESSION_ID] = str(session.identity)
         user = user_from(session, store.max_age or 0)
         if user is not None and user.expires_at > time.time():
-            request[USER] = user
+            if await request.app[ACCOUNTS].still_valid(user):
+                request[USER] = user
+            else:
+                await store.delete(user.session_id)
     return await handler(request)
+
+
+class AccountCheck:
+    """Sessions end when their account is disabled, deleted or changes role: checked against
+    cc_agents at most every ``ttl`` seconds per account. While PostgreSQL is down, sessions
+    stand (they were granted after a real login; an outage must not log every agent out)."""
+
+    def __init__(self, pool: Any | None, ttl: float = 10.0) -> None:
+        self._pool = pool
+        self._ttl = ttl
+        self._checked: dict[str, tuple[float, str | None]] = {}
+
+    async def still_valid(self, user: User) -> bool:
+        if self._pool is None:
+            return True
+        now = time.monotonic()
+        cached = self._checked.get(user.agent_id)
+        if cached is None or now - cached[0] > self._ttl:
+            try:
+                async with self._pool.acquire(timeout=2.0) as conn:
+                    role = await account_role(conn, user.agent_id)
+            except Exception:  # noqa: BLE001 - any failure means the database is away: keep sessions
+                return True
+            cached = self._checked[user.agent_id] = (now, role)
+        return cached[1] == user.role
+
+    def forget(self, agent_id: str) -> None:
+        self._checked.pop(agent_id, None)
+
+
+ACCOUNTS = web.AppKey("accounts", AccountCheck)
 
 
 def current_user(request: web.Request) -> User:

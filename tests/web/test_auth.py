@@ -136,3 +136,18 @@ async def test_without_a_session_the_api_answers_401(stack: Stack) -> None:
         answer = await browser.get(path)
         assert answer.status == 401, path
         assert answer.body["error"]["code"] == "unauthorized"
+
+
+async def test_disabling_an_account_ends_its_sessions(stack: Stack) -> None:
+    from acd.store import agents as store_agents
+    from acd.web.sessions import ACCOUNTS
+
+    browser = await stack.logged_in("agent1")
+    assert (await browser.get("/api/session")).status == 200
+    pool = stack.deps.pool
+    assert pool is not None
+    async with pool.acquire() as conn:
+        await store_agents.set_enabled(conn, "agent1", False)
+    stack.app[ACCOUNTS].forget("agent1")  # the check runs every few seconds; do not wait for it
+    assert (await browser.get("/api/session")).status == 401
+    assert (await browser.get("/api/me")).status == 401
