@@ -80,13 +80,6 @@ class ContinueInDialplan:
     variables: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class SendDtmf:
-    lane: str
-    channel_id: str
-    digits: str
-
-
 TelephonyAction = (
     Answer
     | Ring
@@ -96,7 +89,6 @@ TelephonyAction = (
     | DestroyBridge
     | AddToBridge
     | ContinueInDialplan
-    | SendDtmf
 )
 
 # ---------------------------------------------------------------- timers

@@ -23,7 +23,6 @@ from acd.engine.effects import (
     Hangup,
     Originate,
     Ring,
-    SendDtmf,
     TelephonyAction,
 )
 from acd.engine.inputs import ActionFailed, Input, OriginateFailed
@@ -97,8 +96,6 @@ class AriActions:
             await c.destroy_bridge(action.bridge_id)
         elif isinstance(action, Ring):
             await c.ring(action.channel_id)
-        elif isinstance(action, SendDtmf):
-            await c.send_dtmf(action.channel_id, action.digits)
         elif isinstance(action, ContinueInDialplan):
             for name, value in action.variables.items():
                 await c.set_variable(action.channel_id, name, value)
