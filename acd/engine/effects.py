@@ -81,14 +81,7 @@ class ContinueInDialplan:
 
 
 TelephonyAction = (
-    Answer
-    | Ring
-    | Hangup
-    | Originate
-    | CreateBridge
-    | DestroyBridge
-    | AddToBridge
-    | ContinueInDialplan
+    Answer | Ring | Hangup | Originate | CreateBridge | DestroyBridge | AddToBridge | ContinueInDialplan
 )
 
 # ---------------------------------------------------------------- timers
