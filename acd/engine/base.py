@@ -372,6 +372,10 @@ class EngineBase(ABC):
         """An agent leg under offer ended before answering."""
 
     @abstractmethod
+    def cancel_offers(self, call: Call) -> None:
+        """Stop ringing the call's agents without penalising them."""
+
+    @abstractmethod
     def caller_left_waiting(self, call: Call) -> None:
         """The caller hung up while waiting: an abandon."""
 

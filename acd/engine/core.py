@@ -165,16 +165,21 @@ class Engine(ResyncFlow):
     def _on_action_failed(self, event: ActionFailed) -> None:
         """A failed action is mostly a race (the channel just hung up: its events follow).
 
-        Answering or bridging a caller that is still here but cannot be handled ends the call
-        rather than leaving the caller in silence.
+        A channel that is gone answers 404, or 400 / 422 when it is named in a bridge's channel
+        list (resource_bridges.c); its StasisEnd follows and ends the call as what it is (an
+        abandon, not a failure). Answering or bridging a caller that is still here but cannot be
+        handled ends the call rather than leaving the caller in silence.
         """
         if event.status == 404 or event.call_id is None:
+            return
+        if event.action == "add_to_bridge" and event.status in (400, 422):
             return
         call = self.calls.get(event.call_id)
         if call is None or call.state is CallState.ENDED:
             return
         if event.action in ("answer", "add_to_bridge") and event.channel_id == call.channel_id:
             self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)
+            self.cancel_offers(call)
             self.emit(Hangup(call.call_id, call.channel_id))
             self.end_call(call, EndReason.FAILED, gone=call.channel_id)
 

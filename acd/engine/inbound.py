@@ -325,11 +325,15 @@ class InboundFlow(EngineBase):
 
     # ------------------------------------------------------------ leaving the queue unanswered
 
-    def caller_left_waiting(self, call: Call) -> None:
-        """The caller hung up while waiting or while an agent rang: an abandon."""
+    def cancel_offers(self, call: Call) -> None:
+        """Stop ringing the call's agents: they did nothing wrong and keep their place in line."""
         for offer in list(call.offers.values()):
             self.end_offer(offer, CANCELED)
             self.emit(Hangup(call.call_id, offer.leg_id))
+
+    def caller_left_waiting(self, call: Call) -> None:
+        """The caller hung up while waiting or while an agent rang: an abandon."""
+        self.cancel_offers(call)
         waited = self.now - call.entered_at
         short = waited < self.settings.short_abandon_seconds
         self.call_event(call, "abandoned", wait=round(waited, 3), short=short)
@@ -337,9 +341,7 @@ class InboundFlow(EngineBase):
 
     def exit_call(self, call: Call, reason: ExitReason) -> None:
         """The call leaves its queue unanswered by a rule; overflow or back to the dialplan."""
-        for offer in list(call.offers.values()):
-            self.end_offer(offer, CANCELED)
-            self.emit(Hangup(call.call_id, offer.leg_id))
+        self.cancel_offers(call)
         assert call.queue is not None
         queue = self.queue_settings[call.queue]
         waited = self.now - call.entered_at

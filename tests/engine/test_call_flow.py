@@ -358,6 +358,44 @@ def test_ring_all_offers_everyone_and_first_answer_wins() -> None:
     assert h.state("a1") is S.READY and h.state("a3") is S.READY
 
 
+def test_caller_gone_before_its_holding_bridge_add_is_an_abandon_and_the_agent_keeps_its_place() -> None:
+    """The CI race: the agent rings first, the caller hangs up while Answer/AddToBridge are in
+    flight, and the 400 of the bridge add reaches the engine before the caller's StasisEnd."""
+    from acd.engine.inputs import ActionFailed
+
+    h = Harness()
+    h.add_agent("alice")
+    ready_since = h.engine.agents["alice"].ready_since
+    h.advance(0.2)
+    h.caller("c1")
+    leg = h.last_originate_to("alice").leg_id
+    assert h.feed(ActionFailed("c1", "add_to_bridge", "c1", 400, "Channel not found")) == []
+    assert h.state("alice") is S.OFFERED
+    out = h.gone("c1")
+    assert h.hangups(out) == [leg]
+    assert h.call_rows("c1")[-1].end_reason == "abandoned"
+    assert h.state("alice") is S.READY
+    assert h.engine.agents["alice"].ready_since == ready_since
+    assert not h.engine.offers
+
+
+def test_a_failed_answer_while_an_agent_rings_stops_the_ringing_without_penalty() -> None:
+    from acd.engine.inputs import ActionFailed
+
+    h = Harness()
+    h.add_agent("alice")
+    ready_since = h.engine.agents["alice"].ready_since
+    h.advance(0.2)
+    h.caller("c1")
+    leg = h.last_originate_to("alice").leg_id
+    out = h.feed(ActionFailed("c1", "answer", "c1", 500, "Internal Server Error"))
+    assert sorted(h.hangups(out)) == sorted([leg, "c1"])
+    assert h.call_rows("c1")[-1].end_reason == "failed"
+    agent = h.engine.agents["alice"]
+    assert agent.state is S.READY and agent.ready_since == ready_since and agent.available_at <= h.now
+    assert not h.engine.offers and "c1" not in h.engine.calls
+
+
 def test_a_failed_answer_ends_the_call_rather_than_leaving_the_caller_in_silence() -> None:
     from acd.engine.inputs import ActionFailed
 
