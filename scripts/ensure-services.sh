@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is installed and running: PostgreSQL (trust auth on
 # 127.0.0.1:5432), Redis (127.0.0.1:6379), Debian's Chromium (for the agent-page tests) and a
-# docker compose client (to validate docker-compose.yml; no Docker engine is needed).
+# docker compose client (to validate docker-compose.yml; no Docker engine is needed) and
+# promtool (Debian's prometheus package) for the alerting rules.
 # Idempotent: on a prepared machine it only checks. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
   missing+=(docker-compose)
 fi
+# promtool checks deploy/prometheus/alerts.yml and runs its rule unit tests.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ensure-services: installing ${missing[*]}"
   $SUDO apt-get update -qq
