@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from pydantic import ValidationError
+from yarl import URL
 
 from acd.ari.errors import AriError, AriUnavailable, error_class, error_message
 from acd.metrics import Metrics
@@ -111,8 +112,7 @@ class AriTransport:
         try:
             async with session.request(
                 method,
-                self._root + path,
-                params=params,
+                self._url(path, params),
                 json=body,
                 headers=self._headers,
                 timeout=self._timeout,
@@ -138,6 +138,14 @@ class AriTransport:
         if self._metrics is not None:
             self._observe(self._metrics, operation, time.perf_counter() - started)
         return status, data
+
+    def _url(self, path: str, params: Mapping[str, str] | None) -> URL:
+        """The request URL, percent-encoded here once: ``encoded=True`` spares yarl re-parsing and
+        re-quoting it (a measurable share of a request's CPU at hundreds of requests a second)."""
+        url = self._root + path
+        if params:
+            url += "?" + urlencode(params, quote_via=quote)
+        return URL(url, encoded=True)
 
     async def fetch(
         self,
