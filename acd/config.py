@@ -113,6 +113,11 @@ class EngineSettings(BaseModel):
     disconnect_grace_seconds: Annotated[float, Field(ge=0)] = 30.0
     # The engine's own guard on top of the originate timeout Asterisk enforces.
     ring_guard_seconds: Annotated[float, Field(ge=0)] = 5.0
+    # Empty mixing bridges kept for the next calls (saves creating and destroying one per call:
+    # two of a call's ARI requests); 0 creates and destroys a bridge for every call.
+    spare_bridges: Annotated[int, Field(ge=0)] = 32
+    # How long an ended call's bridge waits for its members' ends before it is destroyed.
+    bridge_release_seconds: Annotated[float, Field(gt=0)] = 10.0
 
 
 class DatabaseSettings(BaseModel):

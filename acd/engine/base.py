@@ -88,6 +88,11 @@ class EngineBase(ABC):
         self.offers: dict[str, Offer] = {}
         #: Answered agent legs and outbound far-end legs -> call id.
         self.legs: dict[str, str] = {}
+        # Empty mixing bridges kept for the next calls, and ended calls' bridges waiting for
+        # their members' ends (bridge id -> (lane, channels); channel -> bridge id).
+        self.spare_bridges: list[str] = []
+        self.bridge_waits: dict[str, tuple[str, set[str]]] = {}
+        self.bridge_of_member: dict[str, str] = {}
         self.rng = random.Random(seed)
         self.queue_agents: dict[str, QueueAgents] = {
             q.name: QueueAgents(q.name, q.strategy, self.agents, self.rng) for q in queues
@@ -370,6 +375,22 @@ class EngineBase(ABC):
     @abstractmethod
     def offered_leg_gone(self, offer: Offer, cause: int | None, cause_txt: str) -> None:
         """An agent leg under offer ended before answering."""
+
+    @abstractmethod
+    def bridge_call(self, call: Call, channels: tuple[str, ...]) -> None:
+        """Put the call's channels in a mixing bridge of its own (a spare one if there is one)."""
+
+    @abstractmethod
+    def bridge_vanished(self, call: Call) -> None:
+        """The reused bridge was gone: bridge the call's channels in a new one."""
+
+    @abstractmethod
+    def release_bridge(self, call: Call, gone: str | None, *, keep_caller: bool) -> None:
+        """The call's segment ended: keep its bridge for reuse once empty, or destroy it."""
+
+    @abstractmethod
+    def bridge_member_gone(self, channel_id: str) -> None:
+        """A channel ended: it has left whatever bridge it was in."""
 
     @abstractmethod
     def cancel_offers(self, call: Call) -> None:

@@ -11,8 +11,6 @@ from acd.engine.base import HOLD_BRIDGE, SUPERVISORS, CommandRejected, EngineBas
 from acd.engine.effects import (
     AddToBridge,
     ContinueInDialplan,
-    CreateBridge,
-    DestroyBridge,
     Hangup,
 )
 from acd.engine.inputs import ChannelGone, HangupCall, HoldCall, PhoneHold, TransferCall, UnholdCall
@@ -32,7 +30,6 @@ class CallControlFlow(EngineBase):
         call.agent_id = agent.agent_id
         call.agent_leg = leg_id
         call.answered_at = self.now
-        call.bridge_id = self.new_id()
         self.legs[leg_id] = call.call_id
         self.cancel_timer("max-wait", call.call_id)
         self.cancel_timer("tier", call.call_id)
@@ -42,10 +39,9 @@ class CallControlFlow(EngineBase):
         agent.calls_answered += 1
         agent.disposition = None
         self.move_agent(agent, S.ON_CALL)
-        self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", f"call-{call.call_id}"))
-        self.emit(AddToBridge(call.call_id, call.bridge_id, (call.channel_id, leg_id)))
+        self.bridge_call(call, (call.channel_id, leg_id))
         wait = call.wait_seconds(self.now)
-        self.call_event(call, "answered", wait=round(wait, 3), leg_id=leg_id)
+        self.call_event(call, "answered", wait=round(wait, 3), leg_id=leg_id, bridge_id=call.bridge_id)
         self.call_record(call)
         self.publish_call(call)
         self.notify_queue(call.queue)
@@ -192,6 +188,7 @@ class CallControlFlow(EngineBase):
 
     def on_channel_gone(self, event: ChannelGone) -> None:
         channel_id = event.channel_id
+        self.bridge_member_gone(channel_id)
         offer = self.offers.get(channel_id)
         if offer is not None:
             self.offered_leg_gone(offer, event.cause, event.cause_txt)
@@ -248,8 +245,7 @@ class CallControlFlow(EngineBase):
                     self.emit(Hangup(call.call_id, leg))
         if was_active and not keep_caller and not call.leaving and call.channel_id != gone:
             self.emit(Hangup(call.call_id, call.channel_id))
-        if call.bridge_id is not None:
-            self.emit(DestroyBridge(call.call_id, call.bridge_id))
+        self.release_bridge(call, gone, keep_caller=keep_caller)
         self.call_event(call, "ended", reason=reason.value)
         self.notify(SUPERVISORS, "call.ended", call_id=call.call_id, queue=call.queue, reason=reason.value)
         agent = self.agents.get(call.agent_id) if call.agent_id else None

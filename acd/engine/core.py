@@ -13,6 +13,7 @@ from typing import Any
 
 from acd.config import AgentSettings, EngineSettings, QueueSettings
 from acd.engine.base import CommandRejected
+from acd.engine.bridges import BRIDGE_TIMER
 from acd.engine.effects import Effect, Hangup
 from acd.engine.inputs import (
     ActionFailed,
@@ -106,6 +107,7 @@ class Engine(ResyncFlow):
             "max-wait": self.on_max_wait_timer,
             "tier": self.on_tier_timer,
             "page-gone": self.on_page_gone_timer,
+            BRIDGE_TIMER: self.on_bridge_timer,
         }
 
     def handle(self, inp: Input, now: float) -> list[Effect]:
@@ -170,12 +172,21 @@ class Engine(ResyncFlow):
         abandon, not a failure). Answering or bridging a caller that is still here but cannot be
         handled ends the call rather than leaving the caller in silence.
         """
-        if event.status == 404 or event.call_id is None:
-            return
-        if event.action == "add_to_bridge" and event.status in (400, 422):
+        if event.call_id is None:
             return
         call = self.calls.get(event.call_id)
         if call is None or call.state is CallState.ENDED:
+            return
+        if (
+            event.action == "add_to_bridge"
+            and event.status == 404
+            and event.bridge_id is not None
+            and event.bridge_id == call.bridge_id
+            and call.bridge_reused
+        ):
+            self.bridge_vanished(call)
+            return
+        if event.status == 404 or (event.action == "add_to_bridge" and event.status in (400, 422)):
             return
         if event.action in ("answer", "add_to_bridge") and event.channel_id == call.channel_id:
             self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)

@@ -96,6 +96,7 @@ class ActionFailed:
     channel_id: str | None
     status: int | None
     message: str
+    bridge_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

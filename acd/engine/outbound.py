@@ -9,7 +9,7 @@ returns to what it was doing, keeping its place in the idle order unless ``outbo
 from __future__ import annotations
 
 from acd.engine.base import EngineBase
-from acd.engine.effects import AddToBridge, Answer, CreateBridge, Hangup, Originate, Ring
+from acd.engine.effects import Answer, Hangup, Originate, Ring
 from acd.engine.inbound import caller_id_for
 from acd.engine.inputs import LegAnswered, OutboundRequested
 from acd.state.agent import AgentState
@@ -99,11 +99,9 @@ class OutboundFlow(EngineBase):
             return
         call.state = CallState.CONNECTED
         call.answered_at = self.now
-        call.bridge_id = self.new_id()
         self.emit(Answer(call.call_id, call.channel_id))
-        self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", f"call-{call.call_id}"))
-        self.emit(AddToBridge(call.call_id, call.bridge_id, (call.channel_id, event.leg_id)))
-        self.call_event(call, "answered", wait=0.0, leg_id=event.leg_id)
+        self.bridge_call(call, (call.channel_id, event.leg_id))
+        self.call_event(call, "answered", wait=0.0, leg_id=event.leg_id, bridge_id=call.bridge_id)
         self.call_record(call)
         self.publish_call(call)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from acd.engine.agents import AgentFlow
 from acd.engine.base import queue_from_holding_bridge
+from acd.engine.bridges import BridgePool
 from acd.engine.calls import CallControlFlow
 from acd.engine.effects import Hangup
 from acd.engine.inbound import InboundFlow
@@ -38,7 +39,7 @@ def endpoint_of_channel(name: str) -> str:
     return base if dash and suffix and all(c in "0123456789abcdef" for c in suffix.lower()) else name
 
 
-class ResyncFlow(AgentFlow, InboundFlow, CallControlFlow, OutboundFlow):
+class ResyncFlow(AgentFlow, InboundFlow, CallControlFlow, OutboundFlow, BridgePool):
     # ------------------------------------------------------------ snapshot
 
     def export_snapshot(self) -> dict[str, Any]:
@@ -214,6 +215,7 @@ class ResyncFlow(AgentFlow, InboundFlow, CallControlFlow, OutboundFlow):
         for channel in event.channels:
             if channel.channel_id not in known and channel.stasis_args is not None:
                 self.adopt(channel, bridge_of.get(channel.channel_id), present)
+        self.resync_bridges(event.bridges, set(present))
         if event.reachable_endpoints is not None:
             # "online" is proof of a reachable contact; "offline" is not proof of the contrary
             # (a registered, unqualified endpoint reads offline: ari-traces rule 7).

@@ -90,6 +90,7 @@ class Call:
     #: Outbound: the leg dialled to the far end.
     far_leg: str | None = None
     bridge_id: str | None = None
+    bridge_reused: bool = False
     answered_at: float | None = None
     ended_at: float | None = None
     end_reason: EndReason | None = None

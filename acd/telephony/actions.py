@@ -124,9 +124,10 @@ class AriActions:
         name = {Answer: "answer", AddToBridge: "add_to_bridge"}.get(
             type(action), type(action).__name__.lower()
         )
+        bridge = None
         if isinstance(action, AddToBridge):
-            channel = action.channel_ids[0]
-        self._report(ActionFailed(action.lane, name, channel, exc.status, exc.message))
+            channel, bridge = action.channel_ids[0], action.bridge_id
+        self._report(ActionFailed(action.lane, name, channel, exc.status, exc.message, bridge))
 
     def pending(self) -> int:
         return sum(len(lane) for lane in self._lanes.values())

@@ -109,6 +109,16 @@ def check_invariants(h: Harness, ring_all: bool) -> None:
             assert call.queue is not None
             available = {c.call_id for c in engine.queue_calls[call.queue].available()}
             assert call.call_id in available, f"{call.call_id} is queued but not available to agents"
+    # A bridge serves one live call at a time, and a spare one serves none.
+    live_bridges = Counter(
+        c.bridge_id for c in engine.calls.values() if c.bridge_id and c.state is not CallState.ENDED
+    )
+    assert all(n == 1 for n in live_bridges.values()), f"a bridge shared by calls: {live_bridges}"
+    assert not set(engine.spare_bridges) & set(live_bridges), "a spare bridge is in use"
+    assert not set(engine.spare_bridges) & set(engine.bridge_waits), "a spare bridge still has members"
+    assert not set(live_bridges) & set(engine.bridge_waits), "a bridge reused before it emptied"
+    assert len(set(engine.spare_bridges)) == len(engine.spare_bridges), "a bridge spare twice"
+    assert set(engine.bridge_of_member.values()) <= set(engine.bridge_waits)
     offers_by_agent = Counter(o.agent_id for o in engine.offers.values())
     for agent in engine.agents.values():
         assert holders[agent.agent_id] + offers_by_agent[agent.agent_id] <= 1, (

@@ -9,6 +9,7 @@ import pytest
 
 from acd.app import Daemon
 from acd.config import AgentSettings, AriSettings, EngineSettings, QueueSettings, Settings
+from acd.engine.bridges import CALL_BRIDGE_PREFIX
 from acd.engine.inputs import Login, SetReady
 from acd.sim import PbxSimulator, PhoneBehaviour
 
@@ -30,10 +31,18 @@ async def eventually(
 
 
 def sim_is_clean(sim: PbxSimulator) -> bool:
-    """No channel and no bridge left but the daemon's own long-lived ones (each queue's holding
-    bridge and the shared hold bridge, kept for the next caller)."""
+    """No channel and no bridge left but the daemon's own long-lived ones: each queue's holding
+    bridge, the shared hold bridge and empty call bridges kept for the next calls (at most
+    ``spare_bridges``: tests/integration/test_bridge_reuse.py checks that they are the daemon's
+    spares)."""
     channels = [c for c in sim.channels.values() if not c.name.startswith("Announcer/")]
-    bridges = [b for b in sim.bridges.values() if not b.id.startswith("acd-queue-") and b.id != "acd-hold"]
+    bridges = [
+        b
+        for b in sim.bridges.values()
+        if not b.id.startswith("acd-queue-")
+        and b.id != "acd-hold"
+        and not (b.id.startswith(CALL_BRIDGE_PREFIX) and not b.channel_ids())
+    ]
     return not channels and not bridges
 
 

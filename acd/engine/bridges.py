@@ -1,0 +1,116 @@
+"""Mixing bridges for connected calls, reused instead of created and destroyed for every call.
+
+Creating a bridge and destroying it again are two of the ARI requests a call costs; a bridge
+whose members have all left is as good as new, so the engine keeps a few empty ones and hands
+them to the next calls. A bridge is known to be empty when every channel that was in it has
+ended: Asterisk sends ``ChannelLeftBridge`` before ``StasisEnd`` (ari-traces a and b), so a
+channel's end proves it has left. Anything less certain is destroyed as before:
+
+* a segment that keeps its caller (a transfer or an overflow moves the caller on, alive);
+* a member whose end does not arrive within ``bridge_release_seconds`` (a lost event);
+* more empty bridges than ``spare_bridges``.
+
+Spare bridges carry the ``acd-call-`` prefix, so a restarted daemon finds its empty ones in the
+resync (and takes them back) without touching bridges that other applications own.
+"""
+
+from __future__ import annotations
+
+from acd.engine.base import EngineBase
+from acd.engine.effects import AddToBridge, CreateBridge, DestroyBridge
+from acd.engine.inputs import BridgeSnapshot
+from acd.state.call import Call, CallState
+
+CALL_BRIDGE_PREFIX = "acd-call-"
+BRIDGE_TIMER = "bridge-release"
+
+
+class BridgePool(EngineBase):
+    def bridge_call(self, call: Call, channels: tuple[str, ...]) -> None:
+        """Put ``channels`` in a mixing bridge of the call's own: a spare one, or a new one."""
+        if self.spare_bridges:
+            call.bridge_id = self.spare_bridges.pop()
+            call.bridge_reused = True
+        else:
+            call.bridge_id = CALL_BRIDGE_PREFIX + self.new_id()
+            call.bridge_reused = False
+            self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", "acd-call"))
+        self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
+
+    def bridge_vanished(self, call: Call) -> None:
+        """A reused bridge was gone when the call's channels were added (destroyed behind our
+        back): a new bridge for them, so that caller and agent are not left apart in silence."""
+        channels = tuple(c for c in (call.channel_id, call.agent_leg or call.far_leg) if c)
+        call.bridge_id = CALL_BRIDGE_PREFIX + self.new_id()
+        call.bridge_reused = False
+        self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", "acd-call"))
+        self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
+        self.call_event(call, "bridge-recreated", bridge_id=call.bridge_id)
+
+    def release_bridge(self, call: Call, gone: str | None, *, keep_caller: bool) -> None:
+        """The call's segment ended: its bridge becomes spare once its members have ended."""
+        bridge_id = call.bridge_id
+        if bridge_id is None:
+            return
+        if keep_caller or call.leaving or self.settings.spare_bridges == 0:
+            self.emit(DestroyBridge(call.call_id, bridge_id))
+            return
+        members = {c for c in (call.channel_id, call.agent_leg, call.far_leg) if c and c != gone}
+        if not members:
+            self._bridge_empty(call.call_id, bridge_id)
+            return
+        self.bridge_waits[bridge_id] = (call.call_id, members)
+        for channel_id in members:
+            self.bridge_of_member[channel_id] = bridge_id
+        self.set_timer(BRIDGE_TIMER, bridge_id, self.now + self.settings.bridge_release_seconds)
+
+    def bridge_member_gone(self, channel_id: str) -> None:
+        bridge_id = self.bridge_of_member.pop(channel_id, None)
+        if bridge_id is None:
+            return
+        lane, members = self.bridge_waits[bridge_id]
+        members.discard(channel_id)
+        if not members:
+            del self.bridge_waits[bridge_id]
+            self.cancel_timer(BRIDGE_TIMER, bridge_id)
+            self._bridge_empty(lane, bridge_id)
+
+    def on_bridge_timer(self, bridge_id: str) -> None:
+        """A member's end never came: the bridge is not known to be empty, so it goes."""
+        waiting = self.bridge_waits.pop(bridge_id, None)
+        if waiting is None:
+            return
+        lane, members = waiting
+        for channel_id in members:
+            self.bridge_of_member.pop(channel_id, None)
+        self.emit(DestroyBridge(lane, bridge_id))
+
+    def _bridge_empty(self, lane: str, bridge_id: str) -> None:
+        if len(self.spare_bridges) < self.settings.spare_bridges:
+            self.spare_bridges.append(bridge_id)
+        else:
+            self.emit(DestroyBridge(lane, bridge_id))
+
+    def resync_bridges(self, bridges: tuple[BridgeSnapshot, ...], present: set[str]) -> None:
+        """After a reconnect, the spares are what Asterisk says: our empty call bridges (ours
+        from before a restart too); one that vanished is forgotten, one too many is destroyed."""
+        for channel_id in [c for c in self.bridge_of_member if c not in present]:
+            self.bridge_member_gone(channel_id)
+        in_use = {
+            c.bridge_id
+            for c in self.calls.values()
+            if c.bridge_id is not None and c.state is not CallState.ENDED
+        }
+        in_use.update(self.bridge_waits)
+        self.spare_bridges.clear()
+        for bridge in bridges:
+            if (
+                not bridge.bridge_id.startswith(CALL_BRIDGE_PREFIX)
+                or bridge.bridge_id in in_use
+                or bridge.channel_ids
+            ):
+                continue
+            if len(self.spare_bridges) < self.settings.spare_bridges:
+                self.spare_bridges.append(bridge.bridge_id)
+            else:
+                self.emit(DestroyBridge(bridge.bridge_id, bridge.bridge_id))
