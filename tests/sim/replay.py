@@ -154,8 +154,18 @@ async def replay(
     loop = asyncio.get_running_loop()
     start = loop.time()
     pending: list[asyncio.Task[Any]] = []
+    # A scripted action (a phone registering, a caller dialling) happens only after the app's
+    # requests recorded before it are answered: at SCALE a few ms of real request latency would
+    # otherwise let e.g. trace i's registration overtake its endpoint subscription.
+    rest_times = [r["t"] for r in trace if r["kind"] == "rest"]
+    rest_done = 0
+    rest_progress = asyncio.Event()
 
     async def run_later(delay: float, action: Callable[[], Awaitable[None] | None]) -> None:
+        needed = sum(1 for t in rest_times if t < delay)
+        while rest_done < needed:
+            rest_progress.clear()
+            await rest_progress.wait()
         await asyncio.sleep(max(0.0, start + sim.clock.real(delay) - loop.time()))
         outcome = action()
         if outcome is not None:
@@ -183,6 +193,8 @@ async def replay(
                 status, body = await probe.call(record["method"], ids.apply(record["path"]), params)
                 result.rest.append((record, status, body))
                 ids.learn(record["body"], body)
+                rest_done += 1
+                rest_progress.set()
             elif kind == "ws" and record["msgtype"] == "closed by the app":
                 await probe.disconnect()
             elif kind == "ws" and record["msgtype"] == "closed":
