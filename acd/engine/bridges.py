@@ -93,7 +93,9 @@ class BridgePool(EngineBase):
 
     def resync_bridges(self, bridges: tuple[BridgeSnapshot, ...], present: set[str]) -> None:
         """After a reconnect, the spares are what Asterisk says: our empty call bridges (ours
-        from before a restart too); one that vanished is forgotten, one too many is destroyed."""
+        from before a restart too); one that vanished is forgotten, one too many is destroyed.
+        One of ours that no live call uses but that still holds channels (a call that ended as
+        we restarted) waits for them to end like any released bridge."""
         for channel_id in [c for c in self.bridge_of_member if c not in present]:
             self.bridge_member_gone(channel_id)
         in_use = {
@@ -104,13 +106,15 @@ class BridgePool(EngineBase):
         in_use.update(self.bridge_waits)
         self.spare_bridges.clear()
         for bridge in bridges:
-            if (
-                not bridge.bridge_id.startswith(CALL_BRIDGE_PREFIX)
-                or bridge.bridge_id in in_use
-                or bridge.channel_ids
-            ):
+            bridge_id = bridge.bridge_id
+            if not bridge_id.startswith(CALL_BRIDGE_PREFIX) or bridge_id in in_use:
                 continue
-            if len(self.spare_bridges) < self.settings.spare_bridges:
-                self.spare_bridges.append(bridge.bridge_id)
+            if bridge.channel_ids:
+                self.bridge_waits[bridge_id] = (bridge_id, set(bridge.channel_ids))
+                for channel_id in bridge.channel_ids:
+                    self.bridge_of_member[channel_id] = bridge_id
+                self.set_timer(BRIDGE_TIMER, bridge_id, self.now + self.settings.bridge_release_seconds)
+            elif len(self.spare_bridges) < self.settings.spare_bridges:
+                self.spare_bridges.append(bridge_id)
             else:
-                self.emit(DestroyBridge(bridge.bridge_id, bridge.bridge_id))
+                self.emit(DestroyBridge(bridge_id, bridge_id))

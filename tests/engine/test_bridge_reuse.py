@@ -122,6 +122,11 @@ def test_resync_takes_spares_from_what_asterisk_has_and_leaves_other_apps_bridge
     assert h.engine.spare_bridges == [CALL_BRIDGE_PREFIX + "a", CALL_BRIDGE_PREFIX + "b"]
     destroyed = [d.bridge_id for d in h.of(DestroyBridge, out)]
     assert destroyed == [CALL_BRIDGE_PREFIX + "c"]
+    # the one still holding a channel no call of ours owns is freed when that channel ends
+    assert h.engine.bridge_of_member == {"x": CALL_BRIDGE_PREFIX + "busy"}
+    h.engine.spare_bridges.pop()
+    h.gone("x")
+    assert h.engine.spare_bridges == [CALL_BRIDGE_PREFIX + "a", CALL_BRIDGE_PREFIX + "busy"]
 
 
 def test_resync_frees_a_bridge_whose_last_member_ended_while_disconnected() -> None:
