@@ -12,6 +12,7 @@ from acd.engine.effects import (
     DestroyBridge,
 )
 from acd.engine.inputs import (
+    ActionFailed,
     EndWrapUp,
     HangupCall,
     HoldCall,
@@ -360,17 +361,20 @@ def test_ring_all_offers_everyone_and_first_answer_wins() -> None:
     assert h.state("a1") is S.READY and h.state("a3") is S.READY
 
 
-def test_caller_gone_before_its_holding_bridge_add_is_an_abandon_and_the_agent_keeps_its_place() -> None:
-    """The CI race: the agent rings first, the caller hangs up while Answer/AddToBridge are in
-    flight, and the 400 of the bridge add reaches the engine before the caller's StasisEnd."""
-    from acd.engine.inputs import ActionFailed
-
+def ringing_alice() -> tuple[Harness, float, str]:
+    """Alice ready since a moment ago, and c1 ringing her: the harness, her ready_since, the leg."""
     h = Harness()
     h.add_agent("alice")
     ready_since = h.engine.agents["alice"].ready_since
     h.advance(0.2)
     h.caller("c1")
-    leg = h.last_originate_to("alice").leg_id
+    return h, ready_since, h.last_originate_to("alice").leg_id
+
+
+def test_caller_gone_before_its_holding_bridge_add_is_an_abandon_and_the_agent_keeps_its_place() -> None:
+    """The CI race: the agent rings first, the caller hangs up while Answer/AddToBridge are in
+    flight, and the 400 of the bridge add reaches the engine before the caller's StasisEnd."""
+    h, ready_since, leg = ringing_alice()
     assert h.feed(ActionFailed("c1", "add_to_bridge", "c1", 400, "Channel not found")) == []
     assert h.state("alice") is S.OFFERED
     out = h.gone("c1")
@@ -382,14 +386,7 @@ def test_caller_gone_before_its_holding_bridge_add_is_an_abandon_and_the_agent_k
 
 
 def test_a_failed_answer_while_an_agent_rings_stops_the_ringing_without_penalty() -> None:
-    from acd.engine.inputs import ActionFailed
-
-    h = Harness()
-    h.add_agent("alice")
-    ready_since = h.engine.agents["alice"].ready_since
-    h.advance(0.2)
-    h.caller("c1")
-    leg = h.last_originate_to("alice").leg_id
+    h, ready_since, leg = ringing_alice()
     out = h.feed(ActionFailed("c1", "answer", "c1", 500, "Internal Server Error"))
     assert sorted(h.hangups(out)) == sorted([leg, "c1"])
     assert h.call_rows("c1")[-1].end_reason == "failed"
@@ -399,7 +396,6 @@ def test_a_failed_answer_while_an_agent_rings_stops_the_ringing_without_penalty(
 
 
 def test_a_failed_answer_ends_the_call_rather_than_leaving_the_caller_in_silence() -> None:
-    from acd.engine.inputs import ActionFailed
 
     h = Harness()
     h.caller("c1")
