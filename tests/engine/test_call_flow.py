@@ -396,7 +396,6 @@ def test_a_failed_answer_while_an_agent_rings_stops_the_ringing_without_penalty(
 
 
 def test_a_failed_answer_ends_the_call_rather_than_leaving_the_caller_in_silence() -> None:
-
     h = Harness()
     h.caller("c1")
     out = h.feed(ActionFailed("c1", "answer", "c1", 500, "Internal Server Error"))
