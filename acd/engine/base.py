@@ -13,7 +13,7 @@ import itertools
 import random
 import uuid
 from abc import ABC, abstractmethod
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -93,6 +93,12 @@ class EngineBase(ABC):
         self.spare_bridges: list[str] = []
         self.bridge_waits: dict[str, tuple[str, set[str]]] = {}
         self.bridge_of_member: dict[str, str] = {}
+        # Bridges an add failed on (never handed out again), the last ones we asked Asterisk to
+        # destroy (a resync's GET /bridges may predate the DELETE), and whether a resync is
+        # being applied (bridges freed meanwhile are left to the resync's own reckoning).
+        self.doubtful_bridges: set[str] = set()
+        self.destroyed_bridges: deque[str] = deque(maxlen=1024)
+        self.resyncing = False
         self.rng = random.Random(seed)
         self.queue_agents: dict[str, QueueAgents] = {
             q.name: QueueAgents(q.name, q.strategy, self.agents, self.rng) for q in queues
@@ -356,7 +362,13 @@ class EngineBase(ABC):
 
     @abstractmethod
     def end_call(
-        self, call: Call, reason: EndReason, *, gone: str | None = None, keep_caller: bool = False
+        self,
+        call: Call,
+        reason: EndReason,
+        *,
+        gone: str | None = None,
+        hung_up: str | None = None,
+        keep_caller: bool = False,
     ) -> None:
         """Close a segment: record it, release its agent, clean up its legs and bridge."""
 
@@ -385,8 +397,16 @@ class EngineBase(ABC):
         """The reused bridge was gone: bridge the call's channels in a new one."""
 
     @abstractmethod
-    def release_bridge(self, call: Call, gone: str | None, *, keep_caller: bool) -> None:
+    def release_bridge(self, call: Call, ended: str | None, *, keep_caller: bool) -> None:
         """The call's segment ended: keep its bridge for reuse once empty, or destroy it."""
+
+    @abstractmethod
+    def bridge_failed(self, bridge_id: str) -> None:
+        """Adding channels to the bridge failed: never hand it out again."""
+
+    @abstractmethod
+    def held_party(self, call: Call) -> str:
+        """The leg that hears music on hold: the caller (inbound) or the far end (outbound)."""
 
     @abstractmethod
     def bridge_member_gone(self, channel_id: str) -> None:

@@ -39,23 +39,44 @@ class BridgePool(EngineBase):
 
     def bridge_vanished(self, call: Call) -> None:
         """A reused bridge was gone when the call's channels were added (destroyed behind our
-        back): a new bridge for them, so that caller and agent are not left apart in silence."""
-        channels = tuple(c for c in (call.channel_id, call.agent_leg or call.far_leg) if c)
+        back): a new bridge for them, so that caller and agent are not left apart in silence.
+        A party on hold stays with its music."""
+        held = self.held_party(call) if call.state is CallState.HELD else None
+        parties = (call.channel_id, call.agent_leg or call.far_leg)
+        channels = tuple(c for c in parties if c and c != held)
+        if call.bridge_id is not None:
+            self.doubtful_bridges.discard(call.bridge_id)  # gone: nothing left to destroy
         call.bridge_id = CALL_BRIDGE_PREFIX + self.new_id()
         call.bridge_reused = False
         self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", "acd-call"))
         self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
         self.call_event(call, "bridge-recreated", bridge_id=call.bridge_id)
 
-    def release_bridge(self, call: Call, gone: str | None, *, keep_caller: bool) -> None:
-        """The call's segment ended: its bridge becomes spare once its members have ended."""
+    def bridge_failed(self, bridge_id: str) -> None:
+        """Adding channels to ``bridge_id`` failed: whatever is wrong with it, it is not handed
+        out again (the ended call's release destroys it instead of keeping it)."""
+        self.doubtful_bridges.add(bridge_id)
+        if bridge_id in self.spare_bridges:
+            self.spare_bridges.remove(bridge_id)
+            self.emit(DestroyBridge(bridge_id, bridge_id))
+
+    def release_bridge(self, call: Call, ended: str | None, *, keep_caller: bool) -> None:
+        """The call's segment ended: its bridge becomes spare once its members have ended.
+        ``ended`` is the one channel whose end has been seen (not one we only asked to hang up)."""
         bridge_id = call.bridge_id
         if bridge_id is None:
             return
-        if keep_caller or call.leaving or self.settings.spare_bridges == 0:
-            self.emit(DestroyBridge(call.call_id, bridge_id))
+        if (
+            keep_caller
+            or call.leaving
+            or self.settings.spare_bridges == 0
+            or not bridge_id.startswith(CALL_BRIDGE_PREFIX)  # adopted: not ours to keep
+            or bridge_id in self.doubtful_bridges
+        ):
+            self.doubtful_bridges.discard(bridge_id)
+            self._destroy(call.call_id, bridge_id)
             return
-        members = {c for c in (call.channel_id, call.agent_leg, call.far_leg) if c and c != gone}
+        members = {c for c in (call.channel_id, call.agent_leg, call.far_leg) if c and c != ended}
         if not members:
             self._bridge_empty(call.call_id, bridge_id)
             return
@@ -83,31 +104,52 @@ class BridgePool(EngineBase):
         lane, members = waiting
         for channel_id in members:
             self.bridge_of_member.pop(channel_id, None)
-        self.emit(DestroyBridge(lane, bridge_id))
+        self._destroy(lane, bridge_id)
 
     def _bridge_empty(self, lane: str, bridge_id: str) -> None:
-        if len(self.spare_bridges) < self.settings.spare_bridges:
+        if self.resyncing:
+            return  # Asterisk's own list decides, once the resync has adopted what it finds
+        if bridge_id in self.doubtful_bridges:
+            self.doubtful_bridges.discard(bridge_id)
+            self._destroy(lane, bridge_id)
+        elif len(self.spare_bridges) < self.settings.spare_bridges:
             self.spare_bridges.append(bridge_id)
         else:
-            self.emit(DestroyBridge(lane, bridge_id))
+            self._destroy(lane, bridge_id)
+
+    def _destroy(self, lane: str, bridge_id: str) -> None:
+        self.destroyed_bridges.append(bridge_id)
+        self.emit(DestroyBridge(lane, bridge_id))
+
+    def _bridges_in_use(self) -> set[str | None]:
+        return {c.bridge_id for c in self.calls.values() if c.state is not CallState.ENDED}
 
     def resync_bridges(self, bridges: tuple[BridgeSnapshot, ...], present: set[str]) -> None:
         """After a reconnect, the spares are what Asterisk says: our empty call bridges (ours
-        from before a restart too); one that vanished is forgotten, one too many is destroyed.
-        One of ours that no live call uses but that still holds channels (a call that ended as
-        we restarted) waits for them to end like any released bridge."""
-        for channel_id in [c for c in self.bridge_of_member if c not in present]:
-            self.bridge_member_gone(channel_id)
-        in_use = {
-            c.bridge_id
-            for c in self.calls.values()
-            if c.bridge_id is not None and c.state is not CallState.ENDED
+        from before a restart too), but none we have asked to destroy (``GET /bridges`` may
+        predate the DELETE) and none a live call uses; one that vanished is forgotten, one too
+        many is destroyed. One of ours that no live call uses but that still holds channels (a
+        call that ended as we restarted) waits for them to end like any released bridge."""
+        for bridge_id, (_lane, members) in list(self.bridge_waits.items()):
+            members.intersection_update(present)
+            if not members:  # its members ended while we were away: Asterisk's list decides
+                del self.bridge_waits[bridge_id]
+                self.cancel_timer(BRIDGE_TIMER, bridge_id)
+        self.bridge_of_member = {
+            c: b for c, b in self.bridge_of_member.items() if c in present and b in self.bridge_waits
         }
-        in_use.update(self.bridge_waits)
+        listed = {b.bridge_id for b in bridges}
+        self.doubtful_bridges.intersection_update(listed)
+        skip = (
+            self._bridges_in_use()
+            | set(self.bridge_waits)
+            | set(self.destroyed_bridges)
+            | self.doubtful_bridges
+        )
         self.spare_bridges.clear()
         for bridge in bridges:
             bridge_id = bridge.bridge_id
-            if not bridge_id.startswith(CALL_BRIDGE_PREFIX) or bridge_id in in_use:
+            if not bridge_id.startswith(CALL_BRIDGE_PREFIX) or bridge_id in skip:
                 continue
             if bridge.channel_ids:
                 self.bridge_waits[bridge_id] = (bridge_id, set(bridge.channel_ids))
@@ -117,4 +159,4 @@ class BridgePool(EngineBase):
             elif len(self.spare_bridges) < self.settings.spare_bridges:
                 self.spare_bridges.append(bridge_id)
             else:
-                self.emit(DestroyBridge(bridge_id, bridge_id))
+                self._destroy(bridge_id, bridge_id)

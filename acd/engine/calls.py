@@ -69,7 +69,7 @@ class CallControlFlow(EngineBase):
             return
         self._hold(agent, call)
         hold_bridge = holding_bridge_id(call.queue) if call.queue in self.queue_settings else HOLD_BRIDGE
-        self.emit(AddToBridge(call.call_id, hold_bridge, (self._far_leg(call),)))
+        self.emit(AddToBridge(call.call_id, hold_bridge, (self.held_party(call),)))
 
     def on_unhold(self, cmd: UnholdCall) -> None:
         agent, call = self.own_active_call(cmd.agent_id, cmd.call_id)
@@ -77,7 +77,7 @@ class CallControlFlow(EngineBase):
             return
         self._unhold(agent, call)
         if call.bridge_id is not None:
-            self.emit(AddToBridge(call.call_id, call.bridge_id, (self._far_leg(call),)))
+            self.emit(AddToBridge(call.call_id, call.bridge_id, (self.held_party(call),)))
 
     def on_phone_hold(self, event: PhoneHold) -> None:
         call_id = self.legs.get(event.channel_id)
@@ -90,7 +90,7 @@ class CallControlFlow(EngineBase):
         elif not event.held and call.state is CallState.HELD:
             self._unhold(agent, call)
 
-    def _far_leg(self, call: Call) -> str:
+    def held_party(self, call: Call) -> str:
         """The leg that hears music on hold: the caller (inbound) or the far end (outbound)."""
         if call.direction is Direction.OUTBOUND and call.far_leg is not None:
             return call.far_leg
@@ -219,10 +219,17 @@ class CallControlFlow(EngineBase):
                 self.end_call(call, EndReason.COMPLETED_BY_AGENT, gone=channel_id)
 
     def end_call(
-        self, call: Call, reason: EndReason, *, gone: str | None = None, keep_caller: bool = False
+        self,
+        call: Call,
+        reason: EndReason,
+        *,
+        gone: str | None = None,
+        hung_up: str | None = None,
+        keep_caller: bool = False,
     ) -> None:
-        """Close a segment. ``gone`` is a leg already hung up (no DELETE for it: it saves a
-        request per call and a 404); ``keep_caller`` leaves the caller in the app (transfers)."""
+        """Close a segment. ``gone`` is a leg that has ended (no DELETE for it: it saves a
+        request per call and a 404); ``hung_up`` one we have just asked to hang up (no second
+        DELETE, but it has not ended yet); ``keep_caller`` leaves the caller in the app."""
         if call.state is CallState.ENDED:
             return
         was_active = call.state in CALL_ACTIVE_STATES
@@ -241,9 +248,15 @@ class CallControlFlow(EngineBase):
         for leg in (call.agent_leg, call.far_leg):
             if leg is not None:
                 self.legs.pop(leg, None)
-                if leg != gone:
+                if leg != gone and leg != hung_up:
                     self.emit(Hangup(call.call_id, leg))
-        if was_active and not keep_caller and not call.leaving and call.channel_id != gone:
+        if (
+            was_active
+            and not keep_caller
+            and not call.leaving
+            and call.channel_id != gone
+            and call.channel_id != hung_up
+        ):
             self.emit(Hangup(call.call_id, call.channel_id))
         self.release_bridge(call, gone, keep_caller=keep_caller)
         self.call_event(call, "ended", reason=reason.value)

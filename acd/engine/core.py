@@ -13,7 +13,7 @@ from typing import Any
 
 from acd.config import AgentSettings, EngineSettings, QueueSettings
 from acd.engine.base import CommandRejected
-from acd.engine.bridges import BRIDGE_TIMER
+from acd.engine.bridges import BRIDGE_TIMER, CALL_BRIDGE_PREFIX
 from acd.engine.effects import Effect, Hangup
 from acd.engine.inputs import (
     ActionFailed,
@@ -174,6 +174,13 @@ class Engine(ResyncFlow):
         """
         if event.call_id is None:
             return
+        if (
+            event.action == "add_to_bridge"
+            and event.bridge_id is not None
+            and event.bridge_id.startswith(CALL_BRIDGE_PREFIX)
+            and event.status not in (400, 422)
+        ):
+            self.bridge_failed(event.bridge_id)  # gone, or not usable: never handed out again
         call = self.calls.get(event.call_id)
         if call is None or call.state is CallState.ENDED:
             return
@@ -192,7 +199,7 @@ class Engine(ResyncFlow):
             self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)
             self.cancel_offers(call)
             self.emit(Hangup(call.call_id, call.channel_id))
-            self.end_call(call, EndReason.FAILED, gone=call.channel_id)
+            self.end_call(call, EndReason.FAILED, hung_up=call.channel_id)
 
     def _on_timer(self, event: TimerFired) -> None:
         if self.take_timer(event.key, event.token):

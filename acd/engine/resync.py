@@ -173,6 +173,14 @@ class ResyncFlow(AgentFlow, InboundFlow, CallControlFlow, OutboundFlow, BridgePo
     # ------------------------------------------------------------ reconciliation
 
     def on_resync(self, event: Resync) -> None:
+        self.resyncing = True
+        try:
+            self._reconcile(event)
+        finally:
+            self.resyncing = False
+        self.resync_bridges(event.bridges, {c.channel_id for c in event.channels})
+
+    def _reconcile(self, event: Resync) -> None:
         present = {c.channel_id: c for c in event.channels}
         bridge_of: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         for bridge in event.bridges:
@@ -215,7 +223,6 @@ class ResyncFlow(AgentFlow, InboundFlow, CallControlFlow, OutboundFlow, BridgePo
         for channel in event.channels:
             if channel.channel_id not in known and channel.stasis_args is not None:
                 self.adopt(channel, bridge_of.get(channel.channel_id), present)
-        self.resync_bridges(event.bridges, set(present))
         if event.reachable_endpoints is not None:
             # "online" is proof of a reachable contact; "offline" is not proof of the contrary
             # (a registered, unqualified endpoint reads offline: ari-traces rule 7).
