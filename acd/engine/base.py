@@ -401,8 +401,9 @@ class EngineBase(ABC):
         """The call's segment ended: keep its bridge for reuse once empty, or destroy it."""
 
     @abstractmethod
-    def bridge_failed(self, bridge_id: str) -> None:
-        """Adding channels to the bridge failed: never hand it out again."""
+    def distrust_bridge(self, bridge_id: str) -> None:
+        """Something is wrong with the bridge (an add failed, a stranger is in it): never
+        hand it out again."""
 
     @abstractmethod
     def held_party(self, call: Call) -> str:

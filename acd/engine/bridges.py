@@ -52,9 +52,9 @@ class BridgePool(EngineBase):
         self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
         self.call_event(call, "bridge-recreated", bridge_id=call.bridge_id)
 
-    def bridge_failed(self, bridge_id: str) -> None:
-        """Adding channels to ``bridge_id`` failed: whatever is wrong with it, it is not handed
-        out again (the ended call's release destroys it instead of keeping it)."""
+    def distrust_bridge(self, bridge_id: str) -> None:
+        """Something is wrong with ``bridge_id`` (an add failed, a stranger was swapped in): it
+        is not handed out again (its call's release destroys it instead of keeping it)."""
         self.doubtful_bridges.add(bridge_id)
         if bridge_id in self.spare_bridges:
             self.spare_bridges.remove(bridge_id)

@@ -20,6 +20,7 @@ from acd.engine.inputs import (
     AgentProfile,
     CallerEntered,
     ChannelGone,
+    ChannelSwapped,
     DtmfReceived,
     EndpointReachability,
     EndWrapUp,
@@ -78,6 +79,7 @@ class Engine(ResyncFlow):
             OutboundRequested: self.on_outbound_requested,
             LegRinging: self.on_leg_ringing,
             LegAnswered: self._on_leg_answered,
+            ChannelSwapped: self._on_channel_swapped,
             OriginateFailed: self._on_originate_failed,
             ChannelGone: self.on_channel_gone,
             DtmfReceived: self.on_dtmf,
@@ -154,6 +156,19 @@ class Engine(ResyncFlow):
         else:
             self.on_leg_answered(event)
 
+    def _on_channel_swapped(self, event: ChannelSwapped) -> None:
+        """A stranger now sits in the bridge of one of our channels: that bridge is never
+        handed to another call (it is destroyed when its call is over)."""
+        bridge_id = self.bridge_of_member.get(event.replaced_id)
+        if bridge_id is None:
+            call_id = self.call_by_channel.get(event.replaced_id) or self.legs.get(event.replaced_id)
+            call = self.calls.get(call_id) if call_id else None
+            bridge_id = call.bridge_id if call else None
+        if bridge_id is not None and bridge_id.startswith(CALL_BRIDGE_PREFIX):
+            self.distrust_bridge(bridge_id)
+        if event.then is not None:
+            self._handlers[type(event.then)](event.then)
+
     def _on_originate_failed(self, event: OriginateFailed) -> None:
         call_id = self.legs.get(event.leg_id)
         if call_id is not None:
@@ -180,7 +195,7 @@ class Engine(ResyncFlow):
             and event.bridge_id.startswith(CALL_BRIDGE_PREFIX)
             and event.status not in (400, 422)
         ):
-            self.bridge_failed(event.bridge_id)  # gone, or not usable: never handed out again
+            self.distrust_bridge(event.bridge_id)  # gone, or not usable: never handed out again
         call = self.calls.get(event.call_id)
         if call is None or call.state is CallState.ENDED:
             return

@@ -48,6 +48,17 @@ class LegAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelSwapped:
+    """A channel entered the app in place of one of ours (StasisStart with ``replace_channel``:
+    Asterisk swapped it into that channel's bridge, e.g. for a transfer done on a phone).
+    ``then`` is what its StasisStart means otherwise."""
+
+    channel_id: str
+    replaced_id: str
+    then: Input | None
+
+
+@dataclass(frozen=True, slots=True)
 class OriginateFailed:
     """The originate request itself failed (500 Allocation failed, 404, 5xx, no answer)."""
 
@@ -256,6 +267,7 @@ TelephonyEvent = (
     | OutboundRequested
     | LegRinging
     | LegAnswered
+    | ChannelSwapped
     | OriginateFailed
     | ChannelGone
     | DtmfReceived

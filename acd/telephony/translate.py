@@ -28,6 +28,7 @@ from acd.engine.inputs import (
     CallerEntered,
     ChannelGone,
     ChannelSnapshot,
+    ChannelSwapped,
     DtmfReceived,
     EndpointReachability,
     Input,
@@ -85,6 +86,8 @@ def stasis_start_input(event: StasisStart) -> Input | None:
 def translate(event: AriEvent) -> Input | None:
     """The engine input an ARI event stands for, or None when it means nothing to the engine."""
     if isinstance(event, StasisStart):
+        if event.replace_channel is not None:
+            return ChannelSwapped(event.channel.id, event.replace_channel.id, stasis_start_input(event))
         return stasis_start_input(event)
     if isinstance(event, StasisEnd):
         return ChannelGone(event.channel.id)

@@ -6,13 +6,18 @@ failed then).
 
 from __future__ import annotations
 
+import json
+
+from acd.ari.events import parse_event
 from acd.config import EngineSettings, QueueSettings
 from acd.engine.bridges import BRIDGE_TIMER, CALL_BRIDGE_PREFIX
 from acd.engine.effects import AddToBridge, CreateBridge, DestroyBridge, Originate
 from acd.engine.inputs import (
     ActionFailed,
     BridgeSnapshot,
+    CallerEntered,
     ChannelSnapshot,
+    ChannelSwapped,
     HoldCall,
     LegAnswered,
     OutboundRequested,
@@ -20,6 +25,8 @@ from acd.engine.inputs import (
     TransferCall,
     UnholdCall,
 )
+from acd.telephony.translate import translate
+from tests.ari.samples import CHANNEL, stasis_start
 
 from .harness import Harness
 
@@ -314,3 +321,29 @@ def test_a_vanished_bridge_replaced_during_hold_leaves_the_held_caller_with_its_
     assert h.of(AddToBridge, out) == [AddToBridge("c2", str(new), (leg2,))]
     out = h.feed(UnholdCall("alice", "c2"))
     assert h.of(AddToBridge, out) == [AddToBridge("c2", str(new), ("c2",))]
+
+
+def test_a_stranger_swapped_into_the_bridge_by_a_phone_transfer_keeps_it_out_of_the_pool() -> None:
+    """A SIP transfer done on the agent's phone makes Asterisk swap a new channel into the
+    bridge in the agent leg's place; its StasisStart names the replaced channel. That bridge
+    may hold a channel whose end we will not see: it is destroyed, never reused."""
+    h = Harness(settings=EngineSettings(spare_bridges=4))
+    h.add_agent("alice", wrapup=0)
+    leg = connected_call(h, "c1")
+    bridge = str(h.engine.calls["c1"].bridge_id)
+    out = h.feed(ChannelSwapped("local-1", leg, LegAnswered("local-1", "agent", "c1")))
+    assert h.hangups(out) == ["local-1"]  # not an offer of ours: as any unknown agent leg
+    h.gone(leg)  # the transferring agent leaves
+    h.gone("c1")
+    assert DestroyBridge("c1", bridge) in h.of(DestroyBridge)
+    assert h.engine.spare_bridges == [] and not h.engine.bridge_waits
+
+
+def test_a_stasis_start_with_replace_channel_becomes_channel_swapped() -> None:
+    raw = json.loads(stasis_start("local-1", "agent", "c1"))
+    raw["replace_channel"] = {**raw["channel"], "id": "leg-1"}
+    event = parse_event(json.dumps(raw))
+    assert translate(event) == ChannelSwapped("local-1", "leg-1", LegAnswered("local-1", "agent", "c1"))
+    assert translate(parse_event(stasis_start("c2", "inbound", "support"))) == CallerEntered(
+        "c2", "support", CHANNEL["caller"]["number"], CHANNEL["caller"]["name"], None
+    )
