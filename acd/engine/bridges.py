@@ -8,7 +8,13 @@ channel's end proves it has left. Anything less certain is destroyed as before:
 
 * a segment that keeps its caller (a transfer or an overflow moves the caller on, alive);
 * a member whose end does not arrive within ``bridge_release_seconds`` (a lost event);
+* a bridge something went wrong with: an add failed on it, or Asterisk swapped a channel we
+  do not track into it (``StasisStart`` with ``replace_channel``, e.g. a transfer on a phone);
 * more empty bridges than ``spare_bridges``.
+
+While a resync is applied, freed bridges are left to it: Asterisk's own list, read after the
+reconnect, decides which empty ones become spares (never one we have asked to destroy, whose
+DELETE the list may predate, nor one a call adopted by that resync sits in).
 
 Spare bridges carry the ``acd-call-`` prefix, so a restarted daemon finds its empty ones in the
 resync (and takes them back) without touching bridges that other applications own.
