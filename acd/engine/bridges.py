@@ -44,9 +44,9 @@ class BridgePool(EngineBase):
         self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
 
     def bridge_vanished(self, call: Call) -> None:
-        """A reused bridge was gone when the call's channels were added (destroyed behind our
-        back): a new bridge for them, so that caller and agent are not left apart in silence.
-        A party on hold stays with its music."""
+        """The call's bridge was not there when its channels were added (a reused one destroyed
+        behind our back, or its creation failed): a new bridge for them, once, so that caller
+        and agent are not left apart in silence. A party on hold stays with its music."""
         held = self.held_party(call) if call.state is CallState.HELD else None
         parties = (call.channel_id, call.agent_leg or call.far_leg)
         channels = tuple(c for c in parties if c and c != held)
@@ -54,6 +54,7 @@ class BridgePool(EngineBase):
             self.doubtful_bridges.discard(call.bridge_id)  # gone: nothing left to destroy
         call.bridge_id = CALL_BRIDGE_PREFIX + self.new_id()
         call.bridge_reused = False
+        call.bridge_recreated = True
         self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", "acd-call"))
         self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
         self.call_event(call, "bridge-recreated", bridge_id=call.bridge_id)

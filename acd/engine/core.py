@@ -199,16 +199,12 @@ class Engine(ResyncFlow):
         call = self.calls.get(event.call_id)
         if call is None or call.state is CallState.ENDED:
             return
-        if (
-            event.action == "add_to_bridge"
-            and event.status == 404
-            and event.bridge_id is not None
-            and event.bridge_id == call.bridge_id
-            and call.bridge_reused
-        ):
-            self.bridge_vanished(call)
-            return
-        if event.status == 404 or (event.action == "add_to_bridge" and event.status in (400, 422)):
+        own_bridge = event.bridge_id is not None and event.bridge_id == call.bridge_id
+        if event.action == "add_to_bridge" and event.status == 404 and own_bridge:
+            if not call.bridge_recreated:
+                self.bridge_vanished(call)  # once: a reused bridge destroyed, a failed create
+                return
+        elif event.status == 404 or (event.action == "add_to_bridge" and event.status in (400, 422)):
             return
         if event.action in ("answer", "add_to_bridge") and event.channel_id == call.channel_id:
             self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)

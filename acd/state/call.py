@@ -91,6 +91,7 @@ class Call:
     far_leg: str | None = None
     bridge_id: str | None = None
     bridge_reused: bool = False
+    bridge_recreated: bool = False
     answered_at: float | None = None
     ended_at: float | None = None
     end_reason: EndReason | None = None

@@ -124,9 +124,22 @@ def test_a_reused_bridge_that_vanished_is_replaced_and_the_call_still_bridged() 
     assert len(created) == 1 and created[0].bridge_id != old
     assert h.of(AddToBridge, out) == [AddToBridge("c2", created[0].bridge_id, ("c2", leg2))]
     assert h.engine.calls["c2"].bridge_id == created[0].bridge_id
-    # a 404 for a bridge created for this very call is not retried (no loop)
+    # a second 404 is not retried (no loop): the call ends rather than leave both in silence
     out = h.feed(ActionFailed("c2", "add_to_bridge", "c2", 404, "Bridge not found", created[0].bridge_id))
     assert not h.of(CreateBridge, out)
+    assert sorted(h.hangups(out)) == sorted(["c2", leg2])
+    assert h.call_rows("c2")[-1].end_reason == "failed"
+
+
+def test_a_new_bridge_whose_creation_failed_is_created_again_once() -> None:
+    h = Harness(settings=EngineSettings(spare_bridges=4))
+    h.add_agent("alice", wrapup=0)
+    leg = connected_call(h, "c1")
+    first = str(h.engine.calls["c1"].bridge_id)
+    out = h.feed(ActionFailed("c1", "add_to_bridge", "c1", 404, "Bridge not found", first))
+    second = h.engine.calls["c1"].bridge_id
+    assert second != first
+    assert h.of(AddToBridge, out) == [AddToBridge("c1", str(second), ("c1", leg))]
 
 
 def test_resync_takes_spares_from_what_asterisk_has_and_leaves_other_apps_bridges_alone() -> None:
