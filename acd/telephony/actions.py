@@ -109,8 +109,13 @@ class AriActions:
     def _failed(self, action: TelephonyAction, exc: AriError) -> None:
         if isinstance(action, _GONE_IS_FINE) and isinstance(exc, AriNotFound):
             return
-        log.warning(
-            "ari.action_failed",
+        # A channel that hung up while its request was in flight is a normal race (its events
+        # follow); anything else (a missing bridge or endpoint, a 5xx) is worth a warning.
+        raced = (isinstance(action, Answer | Ring | ContinueInDialplan) and isinstance(exc, AriNotFound)) or (
+            isinstance(action, AddToBridge) and exc.status in (400, 422)
+        )
+        (log.info if raced else log.warning)(
+            "ari.action_raced" if raced else "ari.action_failed",
             action=type(action).__name__,
             call_id=action.lane,
             channel_id=getattr(action, "channel_id", None) or getattr(action, "leg_id", None),
