@@ -36,10 +36,8 @@ class BridgePool(EngineBase):
         """Put ``channels`` in a mixing bridge of the call's own: a spare one, or a new one."""
         if self.spare_bridges:
             call.bridge_id = self.spare_bridges.pop()
-            call.bridge_reused = True
         else:
             call.bridge_id = CALL_BRIDGE_PREFIX + self.new_id()
-            call.bridge_reused = False
             self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", "acd-call"))
         self.emit(AddToBridge(call.call_id, call.bridge_id, channels))
 
@@ -53,7 +51,6 @@ class BridgePool(EngineBase):
         if call.bridge_id is not None:
             self.doubtful_bridges.discard(call.bridge_id)  # gone: nothing left to destroy
         call.bridge_id = CALL_BRIDGE_PREFIX + self.new_id()
-        call.bridge_reused = False
         call.bridge_recreated = True
         self.emit(CreateBridge(call.call_id, call.bridge_id, "mixing", "acd-call"))
         self.emit(AddToBridge(call.call_id, call.bridge_id, channels))

@@ -180,12 +180,11 @@ class Engine(ResyncFlow):
         self.on_originate_failed(event)
 
     def _on_action_failed(self, event: ActionFailed) -> None:
-        """A failed action is mostly a race (the channel just hung up: its events follow).
+        """A failed action is mostly a race (``raced``: the channel just hung up, and its
+        StasisEnd that follows ends the call as what it is, an abandon rather than a failure).
 
-        A channel that is gone answers 404, or 400 / 422 when it is named in a bridge's channel
-        list (resource_bridges.c); its StasisEnd follows and ends the call as what it is (an
-        abandon, not a failure). Answering or bridging a caller that is still here but cannot be
-        handled ends the call rather than leaving the caller in silence.
+        A call bridge that is missing is made again once; answering or bridging a caller that
+        is still here but cannot be handled ends the call rather than leaving it in silence.
         """
         if event.call_id is None:
             return
@@ -193,7 +192,7 @@ class Engine(ResyncFlow):
             event.action == "add_to_bridge"
             and event.bridge_id is not None
             and event.bridge_id.startswith(CALL_BRIDGE_PREFIX)
-            and event.status not in (400, 422)
+            and not event.raced
         ):
             self.distrust_bridge(event.bridge_id)  # gone, or not usable: never handed out again
         call = self.calls.get(event.call_id)
@@ -204,8 +203,8 @@ class Engine(ResyncFlow):
             if not call.bridge_recreated:
                 self.bridge_vanished(call)  # once: a reused bridge destroyed, a failed create
                 return
-        elif event.status == 404 or (event.action == "add_to_bridge" and event.status in (400, 422)):
-            return
+        elif event.raced or event.status == 404:
+            return  # a gone channel; or a queue's holding bridge, made again at the next connect
         if event.action in ("answer", "add_to_bridge") and event.channel_id == call.channel_id:
             self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)
             self.cancel_offers(call)

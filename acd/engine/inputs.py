@@ -108,6 +108,8 @@ class ActionFailed:
     status: int | None
     message: str
     bridge_id: str | None = None
+    #: The channel hung up while the request was in flight (its StasisEnd follows): a normal race.
+    raced: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,6 @@ class Call:
     #: Outbound: the leg dialled to the far end.
     far_leg: str | None = None
     bridge_id: str | None = None
-    bridge_reused: bool = False
     bridge_recreated: bool = False
     answered_at: float | None = None
     ended_at: float | None = None

@@ -34,6 +34,16 @@ log = get_logger(__name__)
 _GONE_IS_FINE = (Hangup, DestroyBridge)
 
 
+def channel_gone_race(action: TelephonyAction, exc: AriError) -> bool:
+    """The channel hung up while ``action`` was in flight: 404 for a request on the channel,
+    400 ("Channel not found") or 422 (no longer in Stasis) when a bridge add names it
+    (resource_bridges.c). Its StasisEnd follows; a missing bridge or endpoint, or a 5xx, is
+    something else."""
+    if isinstance(action, AddToBridge):
+        return exc.status in (400, 422)
+    return isinstance(action, Answer | Ring | ContinueInDialplan) and isinstance(exc, AriNotFound)
+
+
 class AriActions:
     """Carries out telephony actions over ARI; reports failures through ``report``."""
 
@@ -109,11 +119,7 @@ class AriActions:
     def _failed(self, action: TelephonyAction, exc: AriError) -> None:
         if isinstance(action, _GONE_IS_FINE) and isinstance(exc, AriNotFound):
             return
-        # A channel that hung up while its request was in flight is a normal race (its events
-        # follow); anything else (a missing bridge or endpoint, a 5xx) is worth a warning.
-        raced = (isinstance(action, Answer | Ring | ContinueInDialplan) and isinstance(exc, AriNotFound)) or (
-            isinstance(action, AddToBridge) and exc.status in (400, 422)
-        )
+        raced = channel_gone_race(action, exc)
         (log.info if raced else log.warning)(
             "ari.action_raced" if raced else "ari.action_failed",
             action=type(action).__name__,
@@ -132,7 +138,7 @@ class AriActions:
         bridge = None
         if isinstance(action, AddToBridge):
             channel, bridge = action.channel_ids[0], action.bridge_id
-        self._report(ActionFailed(action.lane, name, channel, exc.status, exc.message, bridge))
+        self._report(ActionFailed(action.lane, name, channel, exc.status, exc.message, bridge, raced))
 
     def pending(self) -> int:
         return sum(len(lane) for lane in self._lanes.values())

@@ -307,11 +307,12 @@ def reused_bridge_call(h: Harness) -> tuple[str, str]:
     """c1 connected and ended, then c2 connected in c1's bridge; returns (bridge, c2's leg)."""
     h.add_agent("alice", wrapup=0)
     leg = connected_call(h, "c1")
+    first = h.engine.calls["c1"].bridge_id
     h.gone("c1")
     h.gone(leg)
     leg2 = connected_call(h, "c2")
     bridge = h.engine.calls["c2"].bridge_id
-    assert bridge is not None and h.engine.calls["c2"].bridge_reused
+    assert bridge is not None and bridge == first
     return bridge, leg2
 
 

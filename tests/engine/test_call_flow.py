@@ -375,7 +375,8 @@ def test_caller_gone_before_its_holding_bridge_add_is_an_abandon_and_the_agent_k
     """The CI race: the agent rings first, the caller hangs up while Answer/AddToBridge are in
     flight, and the 400 of the bridge add reaches the engine before the caller's StasisEnd."""
     h, ready_since, leg = ringing_alice()
-    assert h.feed(ActionFailed("c1", "add_to_bridge", "c1", 400, "Channel not found")) == []
+    gone = ActionFailed("c1", "add_to_bridge", "c1", 400, "Channel not found", "acd-queue-x", raced=True)
+    assert h.feed(gone) == []
     assert h.state("alice") is S.OFFERED
     out = h.gone("c1")
     assert h.hangups(out) == [leg]
@@ -403,5 +404,5 @@ def test_a_failed_answer_ends_the_call_rather_than_leaving_the_caller_in_silence
     assert h.call_rows("c1")[-1].end_reason == "failed"
     # a 404 is the normal race of a caller who just hung up: its StasisEnd follows, nothing to do
     h.caller("c2")
-    assert h.feed(ActionFailed("c2", "answer", "c2", 404, "Channel not found")) == []
+    assert h.feed(ActionFailed("c2", "answer", "c2", 404, "Channel not found", raced=True)) == []
     assert h.engine.calls["c2"].state is CallState.QUEUED
