@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 
-import aiohttp
 from pydantic import TypeAdapter
 
 from acd.ari.models import (
@@ -44,7 +43,7 @@ def _variables(variables: Variables | None) -> dict[str, dict[str, str]] | None:
 
 
 class AriClient:
-    """Asynchronous ARI REST client over one reused ``aiohttp.ClientSession``."""
+    """Asynchronous ARI REST client over a pool of kept-alive HTTP connections (``acd.ari.http``)."""
 
     def __init__(
         self,
@@ -54,7 +53,6 @@ class AriClient:
         app: str,
         *,
         request_timeout: float = 5.0,
-        session: aiohttp.ClientSession | None = None,
         metrics: Metrics | None = None,
         connection_limit: int = 32,
     ) -> None:
@@ -64,7 +62,6 @@ class AriClient:
             username,
             password,
             request_timeout=request_timeout,
-            session=session,
             metrics=metrics,
             connection_limit=connection_limit,
         )
@@ -74,7 +71,6 @@ class AriClient:
         cls,
         settings: AriSettings,
         *,
-        session: aiohttp.ClientSession | None = None,
         metrics: Metrics | None = None,
     ) -> AriClient:
         return cls(
@@ -83,12 +79,11 @@ class AriClient:
             settings.password.get_secret_value(),
             settings.app,
             request_timeout=settings.request_timeout,
-            session=session,
             metrics=metrics,
         )
 
     async def close(self) -> None:
-        """Close the session if this client created it."""
+        """Close the client's connections to Asterisk."""
         await self._http.close()
 
     async def __aenter__(self) -> AriClient:

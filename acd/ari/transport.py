@@ -1,12 +1,13 @@
 """One ARI REST exchange: URL, auth header, timeout, error mapping and metrics, done once for all calls.
 
 Kept apart from ``AriClient`` so that the forty thin methods there only say which operation they are;
-everything that costs time per request lives here and is built once (headers, timeout, metric
-children).
+everything that costs time per request lives here and is built once (headers, metric children). The
+bytes travel through ``acd.ari.http.HttpPool`` (see there why not aiohttp's client).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from yarl import URL
 
 from acd.ari.errors import AriError, AriUnavailable, error_class, error_message
+from acd.ari.http import HttpPool
 from acd.metrics import Metrics
 
 T = TypeVar("T")
@@ -61,32 +63,20 @@ class AriTransport:
         password: str,
         *,
         request_timeout: float = 5.0,
-        session: aiohttp.ClientSession | None = None,
         metrics: Metrics | None = None,
         connection_limit: int = 32,
     ) -> None:
-        self._root = base_url.rstrip("/") + "/ari"
-        self._headers = auth_header(username, password)
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        url = URL(base_url)
+        # Asterisk's HTTP server allows 100 sessions by default (``sessionlimit``): keep well under it.
+        self._pool = HttpPool(url.origin(), limit=connection_limit)
+        self._root = url.raw_path.rstrip("/") + "/ari"
+        self._headers = "".join(f"{k}: {v}\r\n" for k, v in auth_header(username, password).items())
         self._request_timeout = request_timeout
-        self._session = session
-        self._owns_session = session is None
-        self._connection_limit = connection_limit
         self._metrics = metrics
         self._latency: dict[str, Any] = {}
 
-    def _open(self) -> aiohttp.ClientSession:
-        # Created on first use, inside the running loop, as aiohttp wants. Asterisk's HTTP server
-        # allows 100 sessions by default (``sessionlimit``): keep well under it.
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._connection_limit), timeout=self._timeout
-        )
-        return self._session
-
     async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-        self._session = None
+        await self._pool.close()
 
     async def call(
         self,
@@ -107,26 +97,20 @@ class AriTransport:
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
     ) -> tuple[int, bytes]:
-        session = self._session if self._session is not None else self._open()
         started = time.perf_counter()
         try:
-            async with session.request(
+            status, reason, data = await self._pool.request(
                 method,
-                self._url(path, params),
-                json=body,
+                self._target(path, params),
                 headers=self._headers,
-                timeout=self._timeout,
-                raise_for_status=False,
-                allow_redirects=False,
-            ) as resp:
-                status = resp.status
-                data = await resp.read()
-                reason = resp.reason or ""
+                body=None if body is None else json.dumps(body).encode(),
+                timeout=self._request_timeout,
+            )
         except TimeoutError as exc:
             self._failed(operation, 0, started)
             message = f"no answer within {self._request_timeout:g} s"
             raise AriUnavailable(message, operation=operation, method=method, path=path) from exc
-        except (aiohttp.ClientError, OSError) as exc:
+        except OSError as exc:  # refused, reset, closed early, malformed answer
             self._failed(operation, 0, started)
             message = f"{type(exc).__name__}: {exc}"
             raise AriUnavailable(message, operation=operation, method=method, path=path) from exc
@@ -139,13 +123,12 @@ class AriTransport:
             self._observe(self._metrics, operation, time.perf_counter() - started)
         return status, data
 
-    def _url(self, path: str, params: Mapping[str, str] | None) -> URL:
-        """The request URL, percent-encoded here once: ``encoded=True`` spares yarl re-parsing and
-        re-quoting it (a measurable share of a request's CPU at hundreds of requests a second)."""
-        url = self._root + path
+    def _target(self, path: str, params: Mapping[str, str] | None) -> str:
+        """The request target, percent-encoded once here (ids are quoted by ``segment``)."""
+        target = self._root + path
         if params:
-            url += "?" + urlencode(params, quote_via=quote)
-        return URL(url, encoded=True)
+            target += "?" + urlencode(params, quote_via=quote)
+        return target
 
     async def fetch(
         self,

@@ -133,14 +133,6 @@ async def test_latency_is_measured_per_operation(fake_ari: FakeAri, metrics: Met
     assert count == 2
 
 
-async def test_a_session_passed_in_is_used_and_left_open(fake_ari: FakeAri) -> None:
-    fake_ari.answer("POST", "/channels/c1/answer", 204)
-    async with aiohttp.ClientSession() as session:
-        async with AriClient(fake_ari.url, "acd", "secret", "acd", session=session) as client:
-            await client.answer("c1")
-        assert not session.closed
-
-
 async def test_concurrent_requests_share_one_client(fake_ari: FakeAri) -> None:
     fake_ari.answer("POST", "/channels/c1/answer", 204)
     async with AriClient(fake_ari.url, "acd", "secret", "acd") as client:
