@@ -6,7 +6,8 @@ a close frame (Asterisk restart: 1006). So the stream never hides a gap: it yiel
 ``GET /applications/{app}``, ``/channels``, ``/bridges``) and ``StreamDisconnected`` on every loss,
 with the events in between in exactly the order Asterisk sent them.
 
-The reader task only parses and enqueues (unbounded queue): Asterisk drops the app's socket with 1011
+The reader task only parses and hands over (``Handoff``: straight to the consumer's synchronous
+handler when it is idle, else to an unbounded queue): Asterisk drops the app's socket with 1011
 when one of its writes blocks for 100 ms, so the reader must never wait for the consumer. A
 heartbeat (WebSocket ping) notices a peer that vanished without closing.
 """
@@ -17,7 +18,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, TypeAlias
@@ -26,6 +27,7 @@ import aiohttp
 from aiohttp import WSCloseCode
 
 from acd.ari.events import AriEvent, MalformedEvent, UnknownEvent, parse_event
+from acd.ari.handoff import Handoff
 from acd.ari.transport import auth_header
 from acd.config import AriSettings
 from acd.logging import get_logger
@@ -56,6 +58,7 @@ class StreamDisconnected:
 
 
 StreamItem: TypeAlias = StreamConnected | StreamDisconnected | AriEvent
+ConnectionItem: TypeAlias = StreamConnected | StreamDisconnected
 
 
 class Backoff:
@@ -95,8 +98,11 @@ class AriEventStream:
     """One consumer's view of the app's events; use ``async with`` and ``async for``.
 
     Iteration ends after ``close()`` once the queued items are consumed; if the reader failed on a bug,
-    iteration re-raises its exception instead of hanging. A ``session`` passed in must have no total
-    timeout (it would cut the WebSocket); the handshake is bounded by ``connect_timeout`` anyway.
+    iteration re-raises its exception instead of hanging. A consumer that handles events without
+    awaiting iterates ``items(on_event)``: events then go to ``on_event`` (at once while it waits,
+    in order after what it is busy with otherwise) and only the connection items are yielded.
+    A ``session`` passed in must have no total timeout (it would cut the WebSocket); the handshake
+    is bounded by ``connect_timeout`` anyway.
     ``connected`` and ``last_error`` tell a health check how the connection is doing.
     """
 
@@ -129,8 +135,7 @@ class AriEventStream:
         self._owns_session = session is None
         self._metrics = metrics
         self._event_counters: dict[str, Any] = {}
-        # None marks the end of the stream.
-        self._queue: asyncio.Queue[StreamItem | None] = asyncio.Queue()
+        self._handoff: Handoff[ConnectionItem, AriEvent] = Handoff()
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
         self.connected = False
@@ -168,7 +173,7 @@ class AriEventStream:
             self._stopped = True
             task = self._task
             if task is None:
-                self._queue.put_nowait(None)  # never started: end the iteration all the same
+                self._handoff.end()  # never started: end the iteration all the same
             elif not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -187,20 +192,17 @@ class AriEventStream:
         await self.close()
 
     def __aiter__(self) -> AsyncIterator[StreamItem]:
-        return self._items()
+        return self.items()
 
-    async def _items(self) -> AsyncIterator[StreamItem]:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                self._queue.put_nowait(None)  # later iterations end too
-                task = self._task
-                if task is not None and task.done() and not task.cancelled():
-                    failure = task.exception()
-                    if failure is not None:
-                        raise failure
-                return
+    async def items(self, on_event: Callable[[AriEvent], None] | None = None) -> AsyncIterator[StreamItem]:
+        """Every item in order; with ``on_event``, events go to it and are not yielded."""
+        async for item in self._handoff.items(on_event):
             yield item
+        task = self._task
+        if task is not None and task.done() and not task.cancelled():
+            failure = task.exception()
+            if failure is not None:
+                raise failure
 
     # --- the reader ---
     async def _run(self) -> None:
@@ -226,7 +228,7 @@ class AriEventStream:
                         self._backoff.reset()
                 await asyncio.sleep(self._backoff.next_delay())
         finally:
-            self._queue.put_nowait(None)
+            self._handoff.end()
 
     async def _connect(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse | None:
         try:
@@ -264,7 +266,7 @@ class AriEventStream:
             if reconnected:
                 self._metrics.ari_ws_reconnects.inc()
         log.info("ari.ws_connected", url=self._url, app=self.app, reconnected=reconnected)
-        self._queue.put_nowait(StreamConnected(reconnected=reconnected))
+        self._handoff.put(StreamConnected(reconnected=reconnected))
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> tuple[int, str]:
         """Read until the socket closes; return the close code and reason.
@@ -289,7 +291,7 @@ class AriEventStream:
                 return WSCloseCode.ABNORMAL_CLOSURE, "connection lost"
 
     def _accept(self, data: str | bytes) -> None:
-        """Parse one message and enqueue it; never awaits."""
+        """Parse one message and hand it over; never awaits."""
         try:
             event = parse_event(data)
         except MalformedEvent as exc:
@@ -304,7 +306,7 @@ class AriEventStream:
             counter.inc()
             if isinstance(event, UnknownEvent):
                 self._metrics.ari_events_unparsed.labels("unknown").inc()
-        self._queue.put_nowait(event)
+        self._handoff.offer(event)
 
     async def _closed(self, ws: aiohttp.ClientWebSocketResponse, code: int, reason: str) -> None:
         # Shielded: should close() itself be cancelled, the socket must still be shut.
@@ -314,7 +316,7 @@ class AriEventStream:
         if self._metrics is not None:
             self._metrics.ari_connected.set(0)
         log.warning("ari.ws_disconnected", url=self._url, code=code, reason=reason)
-        self._queue.put_nowait(StreamDisconnected(code=code, reason=reason))
+        self._handoff.put(StreamDisconnected(code=code, reason=reason))
 
 
 def _close_reason(code: int) -> str:

@@ -77,8 +77,10 @@ class LiveHub:
         if len(buffer) == buffer.maxlen:
             self._evicted[topic] = buffer[0].id
         buffer.append(message)
-        for subscription in tuple(self._subscribers.get(topic, ())):
-            subscription.deliver(message)
+        subscribers = self._subscribers.get(topic)
+        if subscribers:  # most agents' topics have no page open: no copy of an empty set
+            for subscription in tuple(subscribers):
+                subscription.deliver(message)
         return message
 
     def subscribe(self, topics: Iterable[str]) -> Subscription:

@@ -37,6 +37,9 @@ from acd.metrics import Metrics
 log = get_logger(__name__)
 
 Record = AgentActivityRecord | CallEventRecord | CallRecord
+#: A tuple, not the ``Record`` union: ``isinstance`` against ``A | B | C`` written in a loop
+#: builds the union anew each time, and checks it at twice the cost (~40 effects per call).
+_RECORD_TYPES = (AgentActivityRecord, CallEventRecord, CallRecord)
 
 
 def _log_record(record: Record) -> None:
@@ -147,7 +150,7 @@ class EngineRunner:
         for effect in effects:
             if isinstance(effect, Notify):
                 self.hub.publish(effect.topic, effect.kind, effect.data)
-            elif isinstance(effect, AgentActivityRecord | CallEventRecord | CallRecord):
+            elif isinstance(effect, _RECORD_TYPES):
                 self.kpis.observe(effect)
                 if self.records is not None:
                     self.records.submit(effect)

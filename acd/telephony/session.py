@@ -46,8 +46,12 @@ class AriSession:
         self.resynced = asyncio.Event()
 
     async def run(self) -> None:
-        """Consume the stream until it is closed; one item at a time, in Asterisk's order."""
-        async for item in self.stream:
+        """Consume the stream until it is closed; one item at a time, in Asterisk's order.
+
+        Events go to ``on_event``, which never awaits: the stream calls it as each arrives while we
+        wait, and keeps them queued while we await a connect's setup and resync.
+        """
+        async for item in self.stream.items(self.on_event):
             if isinstance(item, StreamConnected):
                 self.connected = True
                 self.replaced = False

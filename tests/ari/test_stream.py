@@ -13,6 +13,7 @@ import structlog
 from aiohttp import web
 
 from acd.ari import (
+    AriEvent,
     AriEventStream,
     Backoff,
     StasisEnd,
@@ -131,6 +132,54 @@ async def test_the_reader_never_waits_for_a_slow_consumer(fake_ari: FakeAri) -> 
         await asyncio.wait_for(sent_all.wait(), 10)  # the consumer has not read a single event yet
         got = [await next_item(items) for _ in range(count)]
     assert channel_ids(got) == [f"c{i}" for i in range(count)]
+
+
+async def test_a_handler_gets_events_in_order_and_none_while_the_consumer_resyncs(fake_ari: FakeAri) -> None:
+    """The session's way to consume: events to a handler, connects awaited (setup and resync)
+    with every event that arrives meanwhile held back, in order, across a reconnect."""
+
+    async def drop(ws: web.WebSocketResponse, request: web.Request) -> None:
+        assert request.transport is not None
+        request.transport.abort()
+
+    fake_ari.ws_scripts += [
+        send_then([stasis_start(f"a{i}") for i in range(50)], drop),
+        send_then([stasis_start(f"b{i}") for i in range(50)], stay_open),
+    ]
+    seen: list[str] = []
+    resyncing = False
+    all_seen = asyncio.Event()
+
+    def on_event(event: AriEvent) -> None:
+        assert not resyncing, "an event was applied during a resync"
+        assert isinstance(event, StasisStart)
+        seen.append(event.channel.id)
+        if event.channel.id == "b49":
+            all_seen.set()
+
+    async def consume(stream: AriEventStream) -> None:
+        nonlocal resyncing
+        async for item in stream.items(on_event):
+            if isinstance(item, StreamConnected):
+                seen.append(f"connected reconnected={item.reconnected}")
+                resyncing = True
+                await asyncio.sleep(0.05)  # the events arrive meanwhile and must wait
+                resyncing = False
+            else:
+                seen.append(f"disconnected {item}")
+
+    async with make_stream(fake_ari) as stream:
+        consumer = asyncio.create_task(consume(stream))
+        await asyncio.wait_for(all_seen.wait(), 5)
+        await stream.close()
+        await asyncio.wait_for(consumer, 2)
+    assert seen[0] == "connected reconnected=False"
+    assert seen[1:51] == [f"a{i}" for i in range(50)]
+    assert seen[51].startswith("disconnected") and "1006" in seen[51]
+    assert seen[52] == "connected reconnected=True"
+    assert seen[53:103] == [f"b{i}" for i in range(50)]
+    assert seen[103].startswith("disconnected") and "1000" in seen[103]
+    assert len(seen) == 104
 
 
 async def test_reconnects_after_a_close_and_a_refusal_and_says_so(
