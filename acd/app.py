@@ -61,7 +61,7 @@ class Daemon:
         self.stream = AriEventStream.from_settings(settings.ari, metrics=self.metrics)
         self.actions = AriActions(self.client, app, self.runner.apply_safely)
         self.runner.actions = self.actions
-        self.session = AriSession(self.client, self.stream, self.runner, app)
+        self.session = AriSession(self.client, self.stream, self.runner, app, self.metrics)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 

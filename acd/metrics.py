@@ -114,8 +114,8 @@ class Metrics:
         self.ari_events = Counter("acd_ari_events", "ARI events received, by type", ["type"], registry=r)
         self.ari_events_unparsed = Counter(
             "acd_ari_events_unparsed",
-            "ARI messages that could not be parsed (reason=malformed) or are of a type we do not model "
-            "(reason=unknown)",
+            "ARI messages that could not be parsed (reason=malformed), are of a type we do not model "
+            "(reason=unknown), or parsed but could not become an engine input (reason=untranslatable)",
             ["reason"],
             registry=r,
         )

@@ -23,6 +23,7 @@ from acd.engine.base import HOLD_BRIDGE, holding_bridge_id
 from acd.engine.inputs import Resync
 from acd.engine.runner import EngineRunner
 from acd.logging import get_logger
+from acd.metrics import Metrics
 from acd.telephony.translate import (
     WANTED_EVENT_TYPES,
     bridge_snapshot,
@@ -35,7 +36,15 @@ log = get_logger(__name__)
 
 
 class AriSession:
-    def __init__(self, client: AriClient, stream: AriEventStream, runner: EngineRunner, app: str) -> None:
+    def __init__(
+        self,
+        client: AriClient,
+        stream: AriEventStream,
+        runner: EngineRunner,
+        app: str,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.metrics = metrics
         self.client = client
         self.stream = stream
         self.runner = runner
@@ -75,7 +84,13 @@ class AriSession:
             self.replaced = True
             log.error("ari.application_replaced", app=self.app)
             return
-        inp = translate(event)
+        try:
+            inp = translate(event)
+        except Exception:  # one odd event must not end the session (a bad priority once did)
+            log.exception("ari.event_untranslatable", type=event.type)
+            if self.metrics is not None:
+                self.metrics.ari_events_unparsed.labels("untranslatable").inc()
+            return
         if inp is not None:
             self.runner.apply_safely(inp)
 

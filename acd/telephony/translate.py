@@ -65,15 +65,22 @@ def endpoint_name(endpoint: Endpoint) -> str:
     return f"{endpoint.technology}/{endpoint.resource}"
 
 
+def _priority(arg: str) -> int | None:
+    """A caller priority from the dialplan's third Stasis argument; anything else is no priority
+    (``"--5"`` or ``"²"`` pass ``isdigit`` checks but not ``int``)."""
+    try:
+        return int(arg, 10)
+    except ValueError:
+        return None
+
+
 def stasis_start_input(event: StasisStart) -> Input | None:
     """Our dialplan's and our originates' Stasis arguments say what a new channel is."""
     args = event.args
     channel = event.channel
     role = args[0] if args else ""
     if role == "inbound" and len(args) >= 2 and args[1]:
-        priority = None
-        if len(args) >= 3 and args[2].lstrip("-").isdigit():
-            priority = int(args[2])
+        priority = _priority(args[2]) if len(args) >= 3 else None
         return CallerEntered(channel.id, args[1], channel.caller.number, channel.caller.name, priority)
     if role == "outbound":
         number = args[1] if len(args) >= 2 and args[1] else channel.dialplan.exten if channel.dialplan else ""

@@ -165,3 +165,36 @@ async def test_another_process_taking_the_app_makes_the_daemon_unready(sim: PbxS
                 assert daemon.readiness()["ari"] is False
     finally:
         await daemon.stop()
+
+
+async def test_an_event_that_cannot_be_translated_is_counted_and_the_session_goes_on(
+    sim: PbxSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import acd.telephony.session as session_module
+    from acd.ari.events import AriEvent
+
+    real = session_module.translate
+    broken: list[str] = []
+
+    def translate_failing_once(event: AriEvent) -> object:
+        if event.type == "StasisStart" and not broken:
+            broken.append(event.type)
+            raise ValueError("a translation bug")
+        return real(event)
+
+    monkeypatch.setattr(session_module, "translate", translate_failing_once)
+    daemon = await start_daemon(daemon_settings(sim, agents=1))
+    try:
+        await ready_all(daemon)
+        await sim.place_call(number="+15550001")  # its StasisStart is lost to the bug
+        second = await sim.place_call(number="+15550002")
+        calls = daemon.engine.calls
+        await eventually(
+            lambda: second in calls and calls[second].state is CallState.CONNECTED, what="next call served"
+        )
+        unparsed = daemon.metrics.registry.get_sample_value(
+            "acd_ari_events_unparsed_total", {"reason": "untranslatable"}
+        )
+        assert unparsed == 1
+    finally:
+        await daemon.stop()
