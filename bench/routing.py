@@ -59,7 +59,7 @@ def percentiles(samples: list[int]) -> tuple[float, float]:
 def bench_call_arrives(agents: int, iterations: int) -> dict[str, tuple[float, float]]:
     engine, now = build(agents, 0, ready=True)
     gc.collect()
-    gc.freeze()  # the roster is long-lived: keep the collector from rescanning it (as the daemon does)
+    gc.freeze()  # the roster is long-lived: keep the collector from rescanning it (as `acd run` does)
     full: list[int] = []
     lookup: list[int] = []
     index = engine.queue_agents["support"]
