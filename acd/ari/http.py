@@ -10,13 +10,14 @@ those features: one fixed host, an ``Authorization`` header, JSON or empty bodie
 - **parsing** by httptools (llhttp, the parser of Node.js; maintained by MagicStack, who also make
   uvloop and asyncpg), never by hand;
 - **connection reuse** with a bound (Asterisk allows 100 HTTP sessions by default), most recently used
-  first so that a few warm connections carry the load;
+  first so that a few warm connections carry the load; at the bound, requests wait in line and a freed
+  connection or slot goes to the first in line, never to a newcomer;
 - **idle closes**: Asterisk closes a connection left idle for ``session_keep_alive`` (15 s by default,
   ``http.conf``); connections idle for ``idle_seconds`` (10 s) are closed here first, and one the server
   closed is never reused. A request is never retried: a POST may have been carried out;
 - **timeouts**: the whole exchange (waiting for a connection, connecting, the answer) has one deadline;
-  a connection whose answer is late, or whose caller was cancelled, is closed rather than reused, since
-  its late answer would be read as the next request's.
+  a connection whose answer is late, or whose caller was cancelled, is dropped (unsent bytes and all)
+  rather than reused, since its late answer would be read as the next request's.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class _Connection(asyncio.Protocol):
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(HttpConnectionError(f"malformed HTTP answer: {exc}"))
-            self.close()
+            self.abort()
 
     def eof_received(self) -> bool:
         return False  # close our side too; connection_lost follows
@@ -132,6 +133,13 @@ class _Connection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.close()
 
+    def abort(self) -> None:
+        """Drop the connection now, unsent bytes and all: ``close()`` would wait for a peer that
+        stopped reading to take them, holding the connection's slot for as long."""
+        self.closed = True
+        if self._transport is not None:
+            self._transport.abort()
+
     def _complete(self) -> None:
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
@@ -168,7 +176,7 @@ class HttpPool:
         self._idle_seconds = idle_seconds
         self._idle: deque[_Connection] = deque()
         self._open = 0  # connections connecting, busy or idle
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[_Connection | None]] = deque()
         self._closed = False
         self.connections_made = 0
         """How many connections this pool opened in its life (tests and diagnostics)."""
@@ -190,7 +198,7 @@ class HttpPool:
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        conn = self._take_idle()
+        conn = None if self._waiters else self._take_idle()  # never overtake a waiting request
         if conn is None:
             async with asyncio.timeout_at(deadline):
                 conn = await self._acquire_slow()
@@ -208,7 +216,7 @@ class HttpPool:
         try:
             response = await waiter
         except BaseException:
-            conn.close()  # late, failed or cancelled: its answer may still come, so never reuse it
+            conn.abort()  # late, failed or cancelled: its answer may still come, so never reuse it
             raise
         finally:
             timer.cancel()
@@ -236,27 +244,47 @@ class HttpPool:
         return None
 
     async def _acquire_slow(self) -> _Connection:
+        """A connection for a request that found none idle: a new one if a slot is free and nobody
+        waits, else a place in line. Whoever frees a connection or a slot hands it to the first in
+        line directly, so that a task sending requests back to back cannot starve the line."""
         while True:
             if self._closed:
                 raise HttpConnectionError("the client is closed")
-            conn = self._take_idle()
-            if conn is not None:
-                return conn
-            if self._open < self._limit:
-                return await self._connect()
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                elif waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                    self._wake_one()  # pass the turn we were given on to the next in line
-                raise
+            if not self._waiters:
+                conn = self._take_idle()
+                if conn is not None:
+                    return conn
+                if self._open < self._limit:
+                    self._open += 1
+                    return await self._connect()
+            handed = await self._wait_in_line()
+            if handed is None:
+                return await self._connect()  # a slot was reserved for us
+            if not handed.closed:
+                return handed
+            # Closed between being handed to us and our turn to run: its own close frees its
+            # slot (to whoever is first in line then); try again.
+
+    async def _wait_in_line(self) -> _Connection | None:
+        """Wait for a connection (handed over) or a reserved slot (``None``) in arrival order."""
+        waiter: asyncio.Future[_Connection | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except BaseException:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)  # a stale entry would make newcomers queue behind nobody
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                # Given a turn we will not use (cancelled or timed out as it came): pass it on.
+                handed = waiter.result()
+                if handed is None:
+                    self._free_slot()
+                else:
+                    self._release(handed)
+            raise
 
     async def _connect(self) -> _Connection:
-        self._open += 1
+        """Open a connection on a slot already counted in ``_open`` by the caller."""
         loop = asyncio.get_running_loop()
         try:
             _, conn = await loop.create_connection(
@@ -267,22 +295,25 @@ class HttpPool:
                 server_hostname=self._host if self._ssl is not None else None,
             )
         except BaseException:
-            self._open -= 1
-            self._wake_one()
+            self._free_slot()
             raise
         self.connections_made += 1
         if conn.closed:  # the server closed it before we could use it; connection_lost has run
-            self._open -= 1
-            self._wake_one()
+            self._free_slot()
             raise HttpConnectionError("connection closed as soon as it opened")
         conn.counted = True
         return conn
 
     def _release(self, conn: _Connection) -> None:
+        """A request is done with a healthy connection: to the first in line, else idle."""
         if conn.closed:
             return  # connection_lost does the accounting
         if self._closed:
             conn.close()
+            return
+        waiter = self._first_waiter()
+        if waiter is not None:
+            waiter.set_result(conn)
             return
         now = time.monotonic()
         conn.idle_since = now
@@ -290,19 +321,25 @@ class HttpPool:
         while idle and (idle[0].closed or now - idle[0].idle_since >= self._idle_seconds):
             idle.popleft().close()  # the oldest first: they would be closed by Asterisk anyway
         idle.append(conn)
-        self._wake_one()
 
     def _forget(self, conn: _Connection) -> None:
         """A counted connection is gone (closed by either side): free its slot."""
-        self._open -= 1
-        self._wake_one()
+        self._free_slot()
 
-    def _wake_one(self) -> None:
+    def _free_slot(self) -> None:
+        """A slot is free: reserve it for the first in line, if anyone waits."""
+        self._open -= 1
+        waiter = self._first_waiter()
+        if waiter is not None:
+            self._open += 1
+            waiter.set_result(None)
+
+    def _first_waiter(self) -> asyncio.Future[_Connection | None] | None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                return
+                return waiter
+        return None
 
 
 def _expire(waiter: asyncio.Future[HttpResponse]) -> None:

@@ -320,3 +320,73 @@ async def test_a_closed_pool_refuses_requests_and_closes_its_connections(server:
 def test_only_http_urls_are_accepted() -> None:
     with pytest.raises(ValueError, match="not an http"):
         HttpPool("ws://127.0.0.1:8088")
+
+
+async def test_a_waiting_request_is_not_starved_by_one_sending_back_to_back(server: ScriptedServer) -> None:
+    async def quick(request: Request) -> bytes:
+        await asyncio.sleep(0.005)
+        return answer()
+
+    server.reply = quick
+    pool = HttpPool(server.origin, limit=1)
+    stop = asyncio.Event()
+
+    async def back_to_back() -> None:  # as AriSession.setup() does: one request after another
+        while not stop.is_set():
+            await pool.request("POST", "/busy", timeout=5)
+
+    busy = asyncio.create_task(back_to_back())
+    await asyncio.sleep(0.02)
+    try:
+        response = await pool.request("POST", "/waiting", timeout=1)  # timed out before: overtaken
+    finally:
+        stop.set()
+        await busy
+        await pool.close()
+    assert response.status == 204
+
+
+async def test_a_request_that_gave_up_waiting_leaves_no_one_queued_behind_it(
+    server: ScriptedServer,
+) -> None:
+    async def slow_first(request: Request) -> bytes:
+        if request.line.startswith("POST /slow"):
+            await asyncio.sleep(0.1)
+        return answer()
+
+    server.reply = slow_first
+    pool = HttpPool(server.origin, limit=1)
+    slow = asyncio.create_task(pool.request("POST", "/slow", timeout=1))
+    await asyncio.sleep(0.02)
+    with pytest.raises(TimeoutError):
+        await pool.request("POST", "/gave-up", timeout=0.02)
+    await slow
+    # The connection is idle now; a stale place in line would make this wait for nobody.
+    assert (await pool.request("POST", "/next", timeout=0.05)).status == 204
+    await pool.close()
+
+
+async def test_a_failed_request_frees_its_slot_even_if_the_peer_stopped_reading() -> None:
+    stalled: list[asyncio.StreamWriter] = []
+
+    async def stop_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        stalled.append(writer)  # a hung peer: never reads the body, never answers
+        await asyncio.sleep(3600)
+
+    listener = await asyncio.start_server(stop_reading, "127.0.0.1", 0)
+    host, port = listener.sockets[0].getsockname()[:2]
+    pool = HttpPool(f"http://{host}:{port}", limit=1)
+    try:
+        with pytest.raises(TimeoutError):
+            await pool.request("POST", "/big", body=b"x" * (32 << 20), timeout=0.2)
+        await asyncio.sleep(0.05)
+        # The unsent bytes are dropped with the connection: the slot is free for the next request.
+        with pytest.raises(TimeoutError):
+            await pool.request("POST", "/next", timeout=0.2)
+        assert len(stalled) == 2  # the second request got a connection of its own
+    finally:
+        for writer in stalled:
+            writer.transport.abort()
+        listener.close()
+        await pool.close()
