@@ -150,6 +150,13 @@ class EngineBase(ABC):
         del self._timer_tokens[key]
         return True
 
+    def holding_bridges(self) -> dict[str, tuple[str, str]]:
+        """Every holding bridge the engine relies on: id -> (name, music class). Made at each
+        connect, and again by the engine if one goes missing in between."""
+        bridges = {holding_bridge_id(n): (f"queue-{n}", q.moh_class) for n, q in self.queue_settings.items()}
+        bridges[HOLD_BRIDGE] = ("hold", "default")
+        return bridges
+
     # ------------------------------------------------------------ agents
 
     def agent_or_reject(self, agent_id: str) -> Agent:

@@ -14,7 +14,7 @@ from typing import Any
 from acd.config import AgentSettings, EngineSettings, QueueSettings
 from acd.engine.base import CommandRejected
 from acd.engine.bridges import BRIDGE_TIMER, CALL_BRIDGE_PREFIX
-from acd.engine.effects import Effect, Hangup
+from acd.engine.effects import AddToBridge, CreateBridge, Effect, Hangup
 from acd.engine.inputs import (
     ActionFailed,
     AgentProfile,
@@ -47,7 +47,7 @@ from acd.engine.inputs import (
 )
 from acd.engine.resync import ResyncFlow
 from acd.state.agent import IllegalTransition
-from acd.state.call import CallState, EndReason
+from acd.state.call import Call, CallState, EndReason
 
 __all__ = ["CommandRejected", "Engine", "profile_from_settings"]
 
@@ -203,13 +203,30 @@ class Engine(ResyncFlow):
             if not call.bridge_recreated:
                 self.bridge_vanished(call)  # once: a reused bridge destroyed, a failed create
                 return
+        elif event.action == "add_to_bridge" and event.status == 404 and event.bridge_id is not None:
+            self._holding_bridge_missing(call, event.bridge_id, event.channel_id)
+            return
         elif event.raced or event.status == 404:
-            return  # a gone channel; or a queue's holding bridge, made again at the next connect
+            return  # a gone channel
         if event.action in ("answer", "add_to_bridge") and event.channel_id == call.channel_id:
             self.call_event(call, "failed", action=event.action, status=event.status, detail=event.message)
             self.cancel_offers(call)
             self.emit(Hangup(call.call_id, call.channel_id))
             self.end_call(call, EndReason.FAILED, hung_up=call.channel_id)
+
+    def _holding_bridge_missing(self, call: Call, bridge_id: str, channel_id: str | None) -> None:
+        """A holding bridge deleted behind our back (by an operator's ARI script, say): make it
+        again with its music and put the party back, once per call, rather than leave the caller
+        answered in silence until the next reconnect. Several calls may each make it: the
+        second creation is a 409, which the action takes as "already there"."""
+        spec = self.holding_bridges().get(bridge_id)
+        if spec is None or channel_id is None or call.holding_recreated:
+            return
+        call.holding_recreated = True
+        name, moh_class = spec
+        self.call_event(call, "holding-bridge-recreated", bridge_id=bridge_id)
+        self.emit(CreateBridge(call.call_id, bridge_id, "holding", name, moh_class))
+        self.emit(AddToBridge(call.call_id, bridge_id, (channel_id,)))
 
     def _on_timer(self, event: TimerFired) -> None:
         if self.take_timer(event.key, event.token):

@@ -49,6 +49,8 @@ class CreateBridge:
     bridge_id: str
     bridge_type: Literal["mixing", "holding"]
     name: str
+    #: A holding bridge's music: started after creating it (or finding it already there).
+    moh_class: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,8 @@ class Call:
     far_leg: str | None = None
     bridge_id: str | None = None
     bridge_recreated: bool = False
+    #: A holding bridge this call was to wait in was missing and has been made again (once).
+    holding_recreated: bool = False
     answered_at: float | None = None
     ended_at: float | None = None
     end_reason: EndReason | None = None

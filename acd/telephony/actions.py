@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 
 from acd.ari.client import AriClient
-from acd.ari.errors import AriError, AriNotFound
+from acd.ari.errors import AriConflict, AriError, AriNotFound
 from acd.engine.effects import (
     AddToBridge,
     Answer,
@@ -101,7 +101,14 @@ class AriActions:
         elif isinstance(action, Hangup):
             await c.hangup(action.channel_id, reason=action.reason)
         elif isinstance(action, CreateBridge):
-            await c.create_bridge(action.bridge_id, type=action.bridge_type, name=action.name)
+            try:
+                await c.create_bridge(action.bridge_id, type=action.bridge_type, name=action.name)
+            except AriConflict:
+                if action.moh_class is None:
+                    raise
+                # A holding bridge that is already there (another call made it first) will do.
+            if action.moh_class is not None:
+                await c.start_bridge_moh(action.bridge_id, action.moh_class)
         elif isinstance(action, DestroyBridge):
             await c.destroy_bridge(action.bridge_id)
         elif isinstance(action, Ring):
@@ -124,7 +131,9 @@ class AriActions:
             "ari.action_raced" if raced else "ari.action_failed",
             action=type(action).__name__,
             call_id=action.lane,
-            channel_id=getattr(action, "channel_id", None) or getattr(action, "leg_id", None),
+            channel_id=getattr(action, "channel_id", None)
+            or getattr(action, "leg_id", None)
+            or (action.channel_ids[0] if isinstance(action, AddToBridge) else None),
             status=exc.status,
             error=exc.message,
         )

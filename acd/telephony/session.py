@@ -19,7 +19,6 @@ from acd.ari.client import AriClient
 from acd.ari.errors import AriConflict, AriError, AriUnprocessable
 from acd.ari.events import ApplicationReplaced, AriEvent, UnknownEvent
 from acd.ari.stream import AriEventStream, StreamConnected, StreamDisconnected
-from acd.engine.base import HOLD_BRIDGE, holding_bridge_id
 from acd.engine.inputs import Resync
 from acd.engine.runner import EngineRunner
 from acd.logging import get_logger
@@ -110,12 +109,7 @@ class AriSession:
         except AriError as exc:
             log.warning("ari.event_filter_failed", status=exc.status, error=exc.message)
         await self.subscribe_endpoints(a.endpoint for a in self.runner.engine.agents.values())
-        bridges = [
-            (holding_bridge_id(n), f"queue-{n}", q.moh_class)
-            for n, q in self.runner.engine.queue_settings.items()
-        ]
-        bridges.append((HOLD_BRIDGE, "hold", "default"))
-        for bridge_id, name, moh_class in bridges:
+        for bridge_id, (name, moh_class) in self.runner.engine.holding_bridges().items():
             with contextlib.suppress(AriConflict):  # it survived our restart: callers may be in it
                 await c.create_bridge(bridge_id, type="holding", name=name)
             await c.start_bridge_moh(bridge_id, moh_class)

@@ -7,6 +7,7 @@ from collections import Counter
 
 from acd.app import Daemon
 from acd.engine.bridges import CALL_BRIDGE_PREFIX
+from acd.engine.inputs import SetNotReady, SetReady
 from acd.sim import PbxSimulator
 from acd.state.agent import AgentState
 from acd.state.call import CallState
@@ -79,3 +80,21 @@ async def test_a_spare_bridge_destroyed_behind_the_daemons_back_is_replaced(
     replacement = await one_call(sim, daemon)
     assert replacement != bridge
     assert empty_call_bridges(sim) == {replacement}
+
+
+async def test_a_queue_bridge_destroyed_behind_the_daemons_back_is_made_again_with_music(
+    sim: PbxSimulator, daemon: Daemon
+) -> None:
+    holding = "acd-queue-support"
+    daemon.runner.command(SetNotReady("agent1", "break"))  # no agent ready: the caller must wait
+    sim.pbx.bridging.destroy(sim.bridges[holding])  # e.g. "bridge destroy" on Asterisk's CLI
+    caller = await sim.place_call(number="+15550001")
+    await eventually(
+        lambda: holding in sim.bridges and caller in sim.bridges[holding].channel_ids(),
+        what="the caller back in a new holding bridge",
+    )
+    assert sim.bridges[holding].moh_class == "default"  # with its music, not in silence
+    daemon.runner.command(SetReady("agent1"))
+    await eventually(lambda: daemon.engine.calls[caller].state is CallState.CONNECTED, what="connected")
+    await sim.hangup(caller)
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")
