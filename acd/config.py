@@ -88,6 +88,9 @@ class AriSettings(BaseModel):
     password: SecretStr = SecretStr("acd")
     app: str = "acd"
     request_timeout: Annotated[float, Field(gt=0)] = 5.0
+    # REST connections idle this long are closed by us; keep it under Asterisk's
+    # session_keep_alive (http.conf, 15 s by default) so that Asterisk never closes one first.
+    keepalive_seconds: Annotated[float, Field(gt=0)] = 10.0
     reconnect_min_delay: Annotated[float, Field(gt=0)] = 0.25
     reconnect_max_delay: Annotated[float, Field(gt=0)] = 15.0
 

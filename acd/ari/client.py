@@ -14,6 +14,7 @@ from types import TracebackType
 
 from pydantic import TypeAdapter
 
+from acd.ari.http import DEFAULT_IDLE_SECONDS
 from acd.ari.models import (
     Application,
     AsteriskInfo,
@@ -53,6 +54,7 @@ class AriClient:
         app: str,
         *,
         request_timeout: float = 5.0,
+        keepalive_seconds: float = DEFAULT_IDLE_SECONDS,
         metrics: Metrics | None = None,
         connection_limit: int = 32,
     ) -> None:
@@ -62,6 +64,7 @@ class AriClient:
             username,
             password,
             request_timeout=request_timeout,
+            keepalive_seconds=keepalive_seconds,
             metrics=metrics,
             connection_limit=connection_limit,
         )
@@ -79,6 +82,7 @@ class AriClient:
             settings.password.get_secret_value(),
             settings.app,
             request_timeout=settings.request_timeout,
+            keepalive_seconds=settings.keepalive_seconds,
             metrics=metrics,
         )
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from yarl import URL
 
 from acd.ari.errors import AriError, AriUnavailable, error_class, error_message
-from acd.ari.http import HttpPool
+from acd.ari.http import DEFAULT_IDLE_SECONDS, HttpPool
 from acd.metrics import Metrics
 
 T = TypeVar("T")
@@ -63,12 +63,13 @@ class AriTransport:
         password: str,
         *,
         request_timeout: float = 5.0,
+        keepalive_seconds: float = DEFAULT_IDLE_SECONDS,
         metrics: Metrics | None = None,
         connection_limit: int = 32,
     ) -> None:
         url = URL(base_url)
         # Asterisk's HTTP server allows 100 sessions by default (``sessionlimit``): keep well under it.
-        self._pool = HttpPool(url.origin(), limit=connection_limit)
+        self._pool = HttpPool(url.origin(), limit=connection_limit, idle_seconds=keepalive_seconds)
         self._root = url.raw_path.rstrip("/") + "/ari"
         self._headers = "".join(f"{k}: {v}\r\n" for k, v in auth_header(username, password).items())
         self._request_timeout = request_timeout

@@ -138,3 +138,11 @@ async def test_concurrent_requests_share_one_client(fake_ari: FakeAri) -> None:
     async with AriClient(fake_ari.url, "acd", "secret", "acd") as client:
         await asyncio.gather(*(client.answer("c1") for _ in range(50)))
     assert len(fake_ari.received) == 50
+
+
+def test_the_keepalive_setting_reaches_the_connection_pool() -> None:
+    settings = AriSettings(
+        url="http://127.0.0.1:1", username="acd", password="x", app="acd", keepalive_seconds=4
+    )
+    client = AriClient.from_settings(settings)
+    assert client._http._pool._idle_seconds == 4

@@ -230,6 +230,12 @@ def test_http_server_serves_ari_on_8088_and_wss_on_8089() -> None:
     assert int(http["sessionlimit"]) > 100, "every agent's browser holds an HTTP session"
 
 
+def test_asterisk_keeps_idle_rest_connections_longer_than_acd_does() -> None:
+    http = dict(parse_conf(ASTERISK_CONF / "http.conf").named("general")[0].options)
+    # Else Asterisk may close a connection at the instant acd sends a request on it.
+    assert int(http["session_keep_alive"]) > AriSettings().keepalive_seconds * 1000
+
+
 def test_modules_needed_by_acd_are_not_noloaded() -> None:
     modules = parse_conf(ASTERISK_CONF / "modules.conf").named("modules")[0]
     assert modules.get("autoload") == "yes"
