@@ -62,6 +62,10 @@ def profile_from_settings(agent: AgentSettings) -> AgentProfile:
     )
 
 
+#: Call states in which a party sits in a holding bridge (waiting or ringing; on hold).
+_WAITS_IN_A_HOLDING_BRIDGE = frozenset({CallState.QUEUED, CallState.OFFERED, CallState.HELD})
+
+
 class Engine(ResyncFlow):
     """The single owner of agent and call state. Not thread-safe, not async: call it from one task."""
 
@@ -222,6 +226,8 @@ class Engine(ResyncFlow):
         spec = self.holding_bridges().get(bridge_id)
         if spec is None or channel_id is None or call.holding_recreated:
             return
+        if call.state not in _WAITS_IN_A_HOLDING_BRIDGE:
+            return  # the answer came late: the party has moved on (connected, say); leave it there
         call.holding_recreated = True
         name, moh_class = spec
         self.call_event(call, "holding-bridge-recreated", bridge_id=bridge_id)

@@ -55,6 +55,16 @@ def test_the_bridges_made_at_connect_and_on_loss_are_the_same_list() -> None:
     }
 
 
+def test_a_late_404_does_not_pull_a_connected_caller_back_into_the_music() -> None:
+    h = Harness()
+    h.add_agent("alice", wrapup=0)
+    h.caller("c1")
+    h.answer(h.last_originate_to("alice").leg_id)  # connected before the holding add's answer came
+    out = h.feed(ActionFailed("c1", "add_to_bridge", "c1", 404, "Bridge not found", "acd-queue-support"))
+    assert not h.of(CreateBridge, out) and not h.of(AddToBridge, out)
+    assert h.engine.calls["c1"].state is CallState.CONNECTED
+
+
 def test_a_bridge_that_is_not_a_holding_bridge_is_left_to_its_own_rules() -> None:
     h = Harness()
     h.caller("c1")
