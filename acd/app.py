@@ -8,7 +8,6 @@ engine. This module builds them from the settings, starts them in order and stop
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Coroutine
 from typing import Any
@@ -27,6 +26,9 @@ from acd.telephony.actions import AriActions
 from acd.telephony.session import AriSession
 
 log = get_logger(__name__)
+
+STOP_STEP_SECONDS = 10.0
+"""The longest one shutdown step may take before it is given up on (and logged)."""
 
 
 class Daemon:
@@ -82,25 +84,40 @@ class Daemon:
         log.info("daemon.started", ari=self.settings.ari.url, app=self.settings.ari.app)
 
     async def stop(self) -> None:
-        """Drain: stop reading events (callers stay in Asterisk), save the snapshot, close."""
+        """Drain: stop reading events (callers stay in Asterisk), save the snapshot, close.
+
+        Every step is bounded: a shutdown that hangs would keep a restart from happening (and
+        systemd would kill us without a word), so a stuck step is logged by name and skipped.
+        """
         if self._stopping:
             return
         self._stopping = True
-        await self.stream.close()
+        await self._bounded("stream", self.stream.close())
         self.runner.cancel_all_timers()
         await self.actions.drain(within=3.0)
         if self.snapshots is not None:
-            await self.snapshots.save(self.engine.export_snapshot())
+            await self._bounded("snapshot", self.snapshots.save(self.engine.export_snapshot()))
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.actions.close()
-        await self.client.close()
+        if self._tasks:
+            ended, stuck = await asyncio.wait(self._tasks, timeout=STOP_STEP_SECONDS)
+            for task in stuck:
+                log.error("daemon.stop_stuck", step="task", task=task.get_name())
+            for task in ended:
+                if not task.cancelled() and task.exception() is not None:
+                    log.warning("daemon.task_failed", task=task.get_name(), error=repr(task.exception()))
+        await self._bounded("actions", self.actions.close())
+        await self._bounded("ari-client", self.client.close())
         if self.snapshots is not None:
-            await self.snapshots.close()
+            await self._bounded("redis", self.snapshots.close())
         log.info("daemon.stopped")
+
+    async def _bounded(self, step: str, work: Coroutine[Any, Any, Any]) -> None:
+        try:
+            async with asyncio.timeout(STOP_STEP_SECONDS):
+                await work
+        except TimeoutError:
+            log.error("daemon.stop_stuck", step=step, seconds=STOP_STEP_SECONDS)
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
@@ -116,28 +133,31 @@ class Daemon:
 
     # ------------------------------------------------------------ loops
 
+    # The loops also end on ``_stopping``, not only on cancellation: a cancellation lost inside a
+    # library call must not keep one running after stop().
+
     async def _snapshot_loop(self) -> None:
         if self.snapshots is None:
             return
-        while True:
+        while not self._stopping:
             await asyncio.sleep(0.25)
             if self.runner.changed:
                 self.runner.clear_changed()
                 await self.snapshots.save(self.engine.export_snapshot())
 
     async def _gauge_loop(self) -> None:
-        while True:
+        while not self._stopping:
             self.runner.refresh_gauges()
             await asyncio.sleep(1.0)
 
     async def _queue_stats_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(0.25)
             self.runner.publish_queue_stats()
 
     async def _loop_lag_probe(self) -> None:
         interval = 0.5
-        while True:
+        while not self._stopping:
             started = time.perf_counter()
             await asyncio.sleep(interval)
             self.metrics.loop_lag.set(max(0.0, time.perf_counter() - started - interval))

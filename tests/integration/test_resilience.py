@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
+import structlog.testing
 
 from acd.app import Daemon
 from acd.engine.inputs import Login, SetNotReady, SetReady
@@ -198,3 +199,29 @@ async def test_an_event_that_cannot_be_translated_is_counted_and_the_session_goe
         assert unparsed == 1
     finally:
         await daemon.stop()
+
+
+async def test_a_stuck_shutdown_step_is_logged_and_skipped_not_waited_for_forever(
+    sim: PbxSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import acd.app as app_module
+
+    monkeypatch.setattr(app_module, "STOP_STEP_SECONDS", 0.2)
+    daemon = await start_daemon(daemon_settings(sim, agents=1))
+    release = asyncio.Event()
+
+    async def deaf_to_cancellation() -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # a bug somewhere: the task will not end when asked
+
+    daemon._spawn(deaf_to_cancellation(), "deaf")
+    with structlog.testing.capture_logs() as logs:
+        await asyncio.wait_for(daemon.stop(), timeout=5)  # returns: the stuck task was given up on
+    release.set()
+    stuck = [e for e in logs if e["event"] == "daemon.stop_stuck"]
+    assert stuck == [{"event": "daemon.stop_stuck", "step": "task", "task": "deaf", "log_level": "error"}]
