@@ -8,6 +8,8 @@ the global registry cannot be shared between engines in one process.
 
 from __future__ import annotations
 
+from typing import Any
+
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -19,6 +21,26 @@ getattr(prometheus_client, "disable_created_metrics")()  # noqa: B009
 WAIT_BUCKETS = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0)
 HANDLE_BUCKETS = (10.0, 30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class SeriesCache:
+    """Labelled series for the hot paths (every ARI request, event and record), each looked up once.
+
+    prometheus_client's ``labels()`` costs about a microsecond (it checks and joins the label
+    values under a lock), while the series it returns is a plain object that never changes. The
+    label sets on these paths are few (operations, event types, queues x outcomes), so the cache
+    stays small.
+    """
+
+    def __init__(self) -> None:
+        self._series: dict[tuple[Any, ...], Any] = {}
+
+    def __call__(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = metric.labels(*labels)
+        return series
 
 
 class Metrics:

@@ -21,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Final, TypeAlias
+from typing import Final, TypeAlias
 
 import aiohttp
 from aiohttp import WSCloseCode
@@ -31,7 +31,7 @@ from acd.ari.handoff import Handoff
 from acd.ari.transport import auth_header
 from acd.config import AriSettings
 from acd.logging import get_logger
-from acd.metrics import Metrics
+from acd.metrics import Metrics, SeriesCache
 
 log = get_logger(__name__)
 
@@ -134,7 +134,7 @@ class AriEventStream:
         self._session = session
         self._owns_session = session is None
         self._metrics = metrics
-        self._event_counters: dict[str, Any] = {}
+        self._series = SeriesCache()
         self._handoff: Handoff[ConnectionItem, AriEvent] = Handoff()
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -300,10 +300,7 @@ class AriEventStream:
                 self._metrics.ari_events_unparsed.labels("malformed").inc()
             return
         if self._metrics is not None:
-            counter = self._event_counters.get(event.type)
-            if counter is None:
-                counter = self._event_counters[event.type] = self._metrics.ari_events.labels(event.type)
-            counter.inc()
+            self._series(self._metrics.ari_events, event.type).inc()
             if isinstance(event, UnknownEvent):
                 self._metrics.ari_events_unparsed.labels("unknown").inc()
         self._handoff.offer(event)

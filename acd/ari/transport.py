@@ -19,7 +19,7 @@ from yarl import URL
 
 from acd.ari.errors import AriError, AriUnavailable, error_class, error_message
 from acd.ari.http import DEFAULT_IDLE_SECONDS, HttpPool
-from acd.metrics import Metrics
+from acd.metrics import Metrics, SeriesCache
 
 T = TypeVar("T")
 
@@ -74,7 +74,7 @@ class AriTransport:
         self._headers = "".join(f"{k}: {v}\r\n" for k, v in auth_header(username, password).items())
         self._request_timeout = request_timeout
         self._metrics = metrics
-        self._latency: dict[str, Any] = {}
+        self._series = SeriesCache()
 
     async def close(self) -> None:
         await self._pool.close()
@@ -159,7 +159,4 @@ class AriTransport:
             self._metrics.ari_errors.labels(operation, str(status)).inc()
 
     def _observe(self, metrics: Metrics, operation: str, seconds: float) -> None:
-        child = self._latency.get(operation)
-        if child is None:
-            child = self._latency[operation] = metrics.ari_request_seconds.labels(operation)
-        child.observe(seconds)
+        self._series(metrics.ari_request_seconds, operation).observe(seconds)
