@@ -89,7 +89,7 @@ class _Connection(asyncio.Protocol):
             reason = f": {exc}" if exc is not None else ""
             self._fail(HttpConnectionError(f"connection closed before a whole answer{reason}"))
         if self.counted:
-            self._pool._forget(self)
+            self._pool._free_slot()  # a counted connection is gone, closed by either side
 
     # --- httptools callbacks ---
     def on_message_begin(self) -> None:
@@ -321,10 +321,6 @@ class HttpPool:
         while idle and (idle[0].closed or now - idle[0].idle_since >= self._idle_seconds):
             idle.popleft().close()  # the oldest first: they would be closed by Asterisk anyway
         idle.append(conn)
-
-    def _forget(self, conn: _Connection) -> None:
-        """A counted connection is gone (closed by either side): free its slot."""
-        self._free_slot()
 
     def _free_slot(self) -> None:
         """A slot is free: reserve it for the first in line, if anyone waits."""

@@ -9,6 +9,7 @@ normal races: a 404 on hanging up or destroying something that is already gone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 
@@ -42,6 +43,14 @@ def channel_gone_race(action: TelephonyAction, exc: AriError) -> bool:
     if isinstance(action, AddToBridge):
         return exc.status in (400, 422)
     return isinstance(action, Answer | Ring | ContinueInDialplan) and isinstance(exc, AriNotFound)
+
+
+async def ensure_holding_bridge(client: AriClient, bridge_id: str, name: str, moh_class: str) -> None:
+    """Make a holding bridge playing ``moh_class``; one already there (it survived our restart,
+    or another call made it first) will do, and may hold callers."""
+    with contextlib.suppress(AriConflict):
+        await client.create_bridge(bridge_id, type="holding", name=name)
+    await client.start_bridge_moh(bridge_id, moh_class)
 
 
 class AriActions:
@@ -101,14 +110,10 @@ class AriActions:
         elif isinstance(action, Hangup):
             await c.hangup(action.channel_id, reason=action.reason)
         elif isinstance(action, CreateBridge):
-            try:
-                await c.create_bridge(action.bridge_id, type=action.bridge_type, name=action.name)
-            except AriConflict:
-                if action.moh_class is None:
-                    raise
-                # A holding bridge that is already there (another call made it first) will do.
             if action.moh_class is not None:
-                await c.start_bridge_moh(action.bridge_id, action.moh_class)
+                await ensure_holding_bridge(c, action.bridge_id, action.name, action.moh_class)
+            else:
+                await c.create_bridge(action.bridge_id, type=action.bridge_type, name=action.name)
         elif isinstance(action, DestroyBridge):
             await c.destroy_bridge(action.bridge_id)
         elif isinstance(action, Ring):

@@ -12,17 +12,17 @@ On every (re)connect, before any further event is applied:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterable
 
 from acd.ari.client import AriClient
-from acd.ari.errors import AriConflict, AriError, AriUnprocessable
+from acd.ari.errors import AriError, AriUnprocessable
 from acd.ari.events import ApplicationReplaced, AriEvent, UnknownEvent
 from acd.ari.stream import AriEventStream, StreamConnected, StreamDisconnected
 from acd.engine.inputs import Resync
 from acd.engine.runner import EngineRunner
 from acd.logging import get_logger
 from acd.metrics import Metrics
+from acd.telephony.actions import ensure_holding_bridge
 from acd.telephony.translate import (
     WANTED_EVENT_TYPES,
     bridge_snapshot,
@@ -110,9 +110,7 @@ class AriSession:
             log.warning("ari.event_filter_failed", status=exc.status, error=exc.message)
         await self.subscribe_endpoints(a.endpoint for a in self.runner.engine.agents.values())
         for bridge_id, (name, moh_class) in self.runner.engine.holding_bridges().items():
-            with contextlib.suppress(AriConflict):  # it survived our restart: callers may be in it
-                await c.create_bridge(bridge_id, type="holding", name=name)
-            await c.start_bridge_moh(bridge_id, moh_class)
+            await ensure_holding_bridge(c, bridge_id, name, moh_class)
 
     async def subscribe_endpoints(self, endpoints: Iterable[str]) -> None:
         sources = [f"endpoint:{e}" for e in sorted(set(endpoints)) if "/" in e]
