@@ -4,7 +4,7 @@ pytest-timeout (pyproject.toml) ends a run whose test is stuck, but its dump sho
 threads, and with asyncio every thread is parked in ``select``: the stuck coroutine is
 invisible. So a watchdog thread prints the stack of every asyncio task of the session's loop
 when a test (setup, call or teardown) runs longer than ``HANG_REPORT_SECONDS``, before
-pytest-timeout's limit ends it.
+pytest-timeout's limit ends it; the stacks appear under "Captured stderr" in its report.
 """
 
 from __future__ import annotations
@@ -14,15 +14,25 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
 import pytest
 
 HANG_REPORT_SECONDS = 120.0
 
-_state: dict[str, object] = {"test": None, "since": 0.0, "loop": None, "reported": False}
+
+@dataclass
+class _Watch:
+    test: str | None = None
+    since: float = 0.0
+    reported: bool = False
+    loop: asyncio.AbstractEventLoop | None = None
 
 
-def _dump_tasks(loop: asyncio.AbstractEventLoop, test: object) -> None:
+_watch = _Watch()
+
+
+def _dump_tasks(loop: asyncio.AbstractEventLoop, test: str) -> None:
     out = sys.__stderr__
     assert out is not None
     print(f"\n=== acd watchdog: {test} has run {HANG_REPORT_SECONDS:g} s; asyncio tasks:", file=out)
@@ -32,28 +42,28 @@ def _dump_tasks(loop: asyncio.AbstractEventLoop, test: object) -> None:
     out.flush()
 
 
-def _watch() -> None:
+def _watchdog() -> None:
     while True:
         time.sleep(5.0)
-        test, since, loop = _state["test"], _state["since"], _state["loop"]
-        if test is None or _state["reported"] or not isinstance(since, float):
+        test, loop = _watch.test, _watch.loop
+        if test is None or loop is None or _watch.reported:
             continue
-        if time.monotonic() - since > HANG_REPORT_SECONDS and isinstance(loop, asyncio.AbstractEventLoop):
-            _state["reported"] = True
+        if time.monotonic() - _watch.since > HANG_REPORT_SECONDS:
+            _watch.reported = True
             loop.call_soon_threadsafe(_dump_tasks, loop, test)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
-    _state.update(test=item.nodeid, since=time.monotonic(), reported=False)
+    _watch.test, _watch.since, _watch.reported = item.nodeid, time.monotonic(), False
     try:
         return (yield)
     finally:
-        _state["test"] = None
+        _watch.test = None
 
 
 @pytest.fixture(scope="session", autouse=True)
 async def _watch_the_loop() -> AsyncIterator[None]:
-    _state["loop"] = asyncio.get_running_loop()
-    threading.Thread(target=_watch, name="acd-hang-watchdog", daemon=True).start()
+    _watch.loop = asyncio.get_running_loop()
+    threading.Thread(target=_watchdog, name="acd-hang-watchdog", daemon=True).start()
     yield

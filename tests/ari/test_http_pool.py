@@ -7,6 +7,7 @@ exchange (close mid-answer, answer late, answer twice, send no length) can be pr
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -264,22 +265,6 @@ async def test_connections_are_bounded_and_waiting_requests_get_the_freed_ones(
     assert pool.connections_made == 2
 
 
-async def test_waiting_for_a_free_connection_counts_against_the_deadline(server: ScriptedServer) -> None:
-    async def slow(request: Request) -> bytes:
-        await asyncio.sleep(0.2)
-        return answer()
-
-    server.reply = slow
-    pool = HttpPool(server.origin, limit=1)
-    first = asyncio.create_task(pool.request("POST", "/a", timeout=1))
-    await asyncio.sleep(0.02)
-    with pytest.raises(TimeoutError):
-        await pool.request("POST", "/b", timeout=0.05)
-    assert (await first).status == 204
-    assert (await pool.request("POST", "/c", timeout=1)).status == 204  # the slot was not lost
-    await pool.close()
-
-
 async def test_connections_idle_too_long_are_closed_not_reused(server: ScriptedServer) -> None:
     pool = HttpPool(server.origin, idle_seconds=0.05)
     await pool.request("POST", "/a", timeout=1)
@@ -346,7 +331,7 @@ async def test_a_waiting_request_is_not_starved_by_one_sending_back_to_back(serv
     assert response.status == 204
 
 
-async def test_a_request_that_gave_up_waiting_leaves_no_one_queued_behind_it(
+async def test_waiting_for_a_connection_counts_against_the_deadline_and_leaves_no_trace(
     server: ScriptedServer,
 ) -> None:
     async def slow_first(request: Request) -> bytes:
@@ -360,8 +345,9 @@ async def test_a_request_that_gave_up_waiting_leaves_no_one_queued_behind_it(
     await asyncio.sleep(0.02)
     with pytest.raises(TimeoutError):
         await pool.request("POST", "/gave-up", timeout=0.02)
-    await slow
-    # The connection is idle now; a stale place in line would make this wait for nobody.
+    assert (await slow).status == 204
+    # The slot was not lost, and the connection is idle: a stale place in line left by the
+    # request that gave up would make this one wait for nobody (and time out).
     assert (await pool.request("POST", "/next", timeout=0.05)).status == 204
     await pool.close()
 
@@ -390,3 +376,100 @@ async def test_a_failed_request_frees_its_slot_even_if_the_peer_stopped_reading(
             writer.transport.abort()
         listener.close()
         await pool.close()
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_random_peers_and_impatient_callers_never_hang_leak_or_mix_up_answers(seed: int) -> None:
+    """The pool's races all at once: a peer that closes without answering, answers late, splits
+    its answer into 7-byte writes, or says ``Connection: close``; callers with short deadlines,
+    cancelled at random (also while waiting in line or just handed a connection), and the pool
+    closed midway. Each answer echoes its request's path, so a mix-up shows."""
+    rng = random.Random(seed)
+
+    async def peer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                path = head.split(b" ")[1]
+                luck = rng.random()
+                if luck < 0.05:
+                    return  # closes without a word
+                if luck < 0.10:
+                    await asyncio.sleep(rng.uniform(0, 0.05))
+                closing = rng.random() < 0.05
+                data = answer("200 OK", path, "Connection: close\r\n" if closing else "")
+                step = 7 if rng.random() < 0.2 else len(data)
+                for start in range(0, len(data), step):
+                    writer.write(data[start : start + step])
+                    await writer.drain()
+                if closing:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    listener = await asyncio.start_server(peer, "127.0.0.1", 0)
+    host, port = listener.sockets[0].getsockname()[:2]
+    pool = HttpPool(f"http://{host}:{port}", limit=rng.choice([1, 2, 4]), idle_seconds=rng.choice([0.01, 10]))
+    mixed_up: list[int] = []
+
+    async def caller(n: int) -> None:
+        try:
+            response = await pool.request("POST", f"/r{n}", timeout=rng.choice([0.005, 0.02, 0.1, 1.0]))
+        except OSError:  # refused, closed early, or the pool closed (TimeoutError is an OSError)
+            return
+        if response.body != f"/r{n}".encode():
+            mixed_up.append(n)
+
+    callers: list[asyncio.Task[None]] = []
+    close_at = rng.randrange(50, 200)
+    for n in range(200):
+        if n == close_at:
+            await pool.close()
+        callers.append(asyncio.create_task(caller(n)))
+        if rng.random() < 0.2:
+            await asyncio.sleep(rng.choice([0, 0.001, 0.005]))
+        if rng.random() < 0.1:
+            rng.choice(callers).cancel()
+    _, hung = await asyncio.wait(callers, timeout=5)
+    for task in callers:
+        if task.done() and not task.cancelled():
+            task.result()  # nothing but OSError may escape a request
+    await asyncio.sleep(0.1)
+    listener.close()
+    assert not hung
+    assert not mixed_up
+    assert pool._open == 0  # every slot given back: the pool is closed and its connections gone
+
+
+async def test_a_turn_handed_to_a_request_cancelled_that_instant_is_passed_on(server: ScriptedServer) -> None:
+    """The race the random test above rarely hits: a freed connection (or slot) is handed to the
+    first in line, and that request is cancelled before it runs. Driven through the pool's own
+    hand-over, in one synchronous step, so the instant is exact."""
+    pool = HttpPool(server.origin, limit=1)
+    await pool.request("POST", "/warm", timeout=1)
+    conn = pool._take_idle()
+    assert conn is not None
+    first = asyncio.create_task(pool._wait_in_line())
+    second = asyncio.create_task(pool._wait_in_line())
+    await asyncio.sleep(0)  # both in line
+    pool._release(conn)  # handed to the first...
+    first.cancel()  # ...which is cancelled before it could take it
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await asyncio.wait_for(second, 1) is conn  # passed on, not lost with the cancelled one
+    pool._release(conn)
+    assert pool._open == 1
+
+    assert pool._take_idle() is conn
+    waiting = asyncio.create_task(pool._wait_in_line())
+    await asyncio.sleep(0)
+    conn.counted = False  # its slot is freed here, as its connection_lost would...
+    conn.abort()
+    pool._free_slot()  # ...and reserved for the one in line...
+    waiting.cancel()  # ...which gives up that instant
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert pool._open == 0  # the reserved slot was given back
+    await pool.close()
