@@ -3,6 +3,7 @@ daemon takes back the empty bridges it left in Asterisk."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 from acd.app import Daemon
@@ -97,4 +98,28 @@ async def test_a_queue_bridge_destroyed_behind_the_daemons_back_is_made_again_wi
     daemon.runner.command(SetReady("agent1"))
     await eventually(lambda: daemon.engine.calls[caller].state is CallState.CONNECTED, what="connected")
     await sim.hangup(caller)
+    await eventually(lambda: sim_is_clean(sim), what="cleanup")
+
+
+async def test_two_callers_meeting_a_missing_queue_bridge_at_once_both_wait_in_the_new_one(
+    sim: PbxSimulator, daemon: Daemon
+) -> None:
+    holding = "acd-queue-support"
+    daemon.runner.command(SetNotReady("agent1", "break"))
+    sim.pbx.bridging.destroy(sim.bridges[holding])
+    first, second = await asyncio.gather(
+        sim.place_call(number="+15550001"), sim.place_call(number="+15550002")
+    )  # each call makes the bridge again; whichever is second gets a 409 and uses it
+    await eventually(
+        lambda: holding in sim.bridges and {first, second} <= set(sim.bridges[holding].channel_ids()),
+        what="both callers in the new holding bridge",
+    )
+    assert sim.bridges[holding].moh_class == "default"
+    assert all(daemon.engine.calls[c].state is CallState.QUEUED for c in (first, second))
+    conflicts = daemon.metrics.registry.get_sample_value(
+        "acd_ari_errors_total", {"operation": "bridges.createWithId", "status": "409"}
+    )
+    assert conflicts == 1  # the race happened: both made it, the second found it there
+    for caller in (first, second):
+        await sim.hangup(caller)
     await eventually(lambda: sim_is_clean(sim), what="cleanup")
