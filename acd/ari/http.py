@@ -26,7 +26,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import httptools
 from yarl import URL
@@ -63,8 +63,9 @@ class _Connection(asyncio.Protocol):
 
     # --- asyncio.Protocol ---
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport by construction (create_connection); uvloop's is not a subclass
+        # of asyncio.Transport, so this is a cast, not an isinstance check.
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if self._waiter is None:

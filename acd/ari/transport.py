@@ -8,10 +8,11 @@ bytes travel through ``acd.ari.http.HttpPool`` (see there why not aiohttp's clie
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import aiohttp
 from pydantic import ValidationError
@@ -43,9 +44,24 @@ def query(**params: QueryValue) -> dict[str, str]:
     return out
 
 
+# What ``quote`` leaves alone anyway: most ids and values are made of these only, and a regex
+# match is one C call where ``quote`` is several Python ones (5 requests x 4 values per call).
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~-]*")
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~:@-]*")
+
+
 def segment(value: str) -> str:
     """Quote one path segment: ids are free text to Asterisk (a device name may hold ``/``)."""
-    return quote(value, safe=":@")
+    return value if _PLAIN_SEGMENT.fullmatch(value) else quote(value, safe=":@")
+
+
+def encode_query(params: Mapping[str, str]) -> str:
+    """``urlencode(params, quote_via=quote)``: every reserved character escaped, spaces as %20."""
+    return "&".join(
+        f"{k if _PLAIN_VALUE.fullmatch(k) else quote(k, safe='')}="
+        f"{v if _PLAIN_VALUE.fullmatch(v) else quote(v, safe='')}"
+        for k, v in params.items()
+    )
 
 
 def auth_header(username: str, password: str) -> dict[str, str]:
@@ -128,7 +144,7 @@ class AriTransport:
         """The request target, percent-encoded once here (ids are quoted by ``segment``)."""
         target = self._root + path
         if params:
-            target += "?" + urlencode(params, quote_via=quote)
+            target += "?" + encode_query(params)
         return target
 
     async def fetch(

@@ -7,32 +7,34 @@ different calls proceed concurrently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
+
+from acd.immutable import immutable
 
 # ---------------------------------------------------------------- telephony
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Answer:
     lane: str
     channel_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Ring:
     lane: str
     channel_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Hangup:
     lane: str
     channel_id: str
     reason: str = "normal"
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Originate:
     lane: str
     leg_id: str
@@ -43,7 +45,7 @@ class Originate:
     variables: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class CreateBridge:
     lane: str
     bridge_id: str
@@ -53,20 +55,20 @@ class CreateBridge:
     moh_class: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class DestroyBridge:
     lane: str
     bridge_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class AddToBridge:
     lane: str
     bridge_id: str
     channel_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ContinueInDialplan:
     """Send a channel back to the dialplan, after setting variables (ACD_RESULT...) on it.
 
@@ -89,7 +91,7 @@ TelephonyAction = (
 # ---------------------------------------------------------------- timers
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class StartTimer:
     """Fire ``TimerFired(key, token)`` at ``at`` (wall-clock seconds); replaces a timer of that key."""
 
@@ -98,7 +100,7 @@ class StartTimer:
     token: int
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class CancelTimer:
     key: tuple[str, str]
 
@@ -106,7 +108,7 @@ class CancelTimer:
 # ---------------------------------------------------------------- records (to PostgreSQL)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class AgentActivityRecord:
     """One row of ``cc_agent_activities``; ``event_id`` makes a replay idempotent."""
 
@@ -120,7 +122,7 @@ class AgentActivityRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class CallEventRecord:
     """One row of ``cc_call_events``, the append-only timeline of an interaction."""
 
@@ -133,7 +135,7 @@ class CallEventRecord:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class CallRecord:
     """The ``cc_calls`` row of a segment as of now, upserted by ``call_id``; ``version`` orders."""
 
@@ -167,7 +169,7 @@ Record = AgentActivityRecord | CallEventRecord | CallRecord
 # ---------------------------------------------------------------- notifications (to pages)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Notify:
     """A message for the live stream: ``topic`` is ``agent:<id>`` or ``supervisors``."""
 

@@ -12,15 +12,15 @@ import itertools
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from acd.immutable import immutable
 from acd.logging import get_logger
 
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class LiveMessage:
     id: int
     topic: str

@@ -7,13 +7,15 @@ the runner feeds timer expiries back. The engine never sees a socket.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
+
+from acd.immutable import immutable
 
 # ---------------------------------------------------------------- telephony events
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class CallerEntered:
     """A caller entered the app with ``inbound,<queue>[,<priority>]`` (StasisStart)."""
 
@@ -24,7 +26,7 @@ class CallerEntered:
     priority: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class OutboundRequested:
     """An agent's phone dialled out: its channel entered the app with ``outbound,<number>``."""
 
@@ -33,12 +35,12 @@ class OutboundRequested:
     number: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class LegRinging:
     leg_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class LegAnswered:
     """A leg the engine originated answered and entered the app (StasisStart with our args)."""
 
@@ -47,7 +49,7 @@ class LegAnswered:
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ChannelSwapped:
     """A channel entered the app in place of one of ours (StasisStart with ``replace_channel``:
     Asterisk swapped it into that channel's bridge, e.g. for a transfer done on a phone).
@@ -58,7 +60,7 @@ class ChannelSwapped:
     then: Input | None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class OriginateFailed:
     """The originate request itself failed (500 Allocation failed, 404, 5xx, no answer)."""
 
@@ -67,7 +69,7 @@ class OriginateFailed:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ChannelGone:
     """A channel left the app or was destroyed (StasisEnd, or ChannelDestroyed before Stasis)."""
 
@@ -76,13 +78,13 @@ class ChannelGone:
     cause_txt: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class DtmfReceived:
     channel_id: str
     digit: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class PhoneHold:
     """An agent's phone put the call on hold (or took it off hold) itself (ChannelHold/Unhold)."""
 
@@ -90,7 +92,7 @@ class PhoneHold:
     held: bool
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class EndpointReachability:
     """An agent phone's registration became reachable or unreachable."""
 
@@ -98,7 +100,7 @@ class EndpointReachability:
     reachable: bool
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ActionFailed:
     """A telephony action the engine asked for failed; the engine decides what it means."""
 
@@ -112,7 +114,7 @@ class ActionFailed:
     raced: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class ChannelSnapshot:
     """What resync learned of one channel from ``GET /channels``."""
 
@@ -126,7 +128,7 @@ class ChannelSnapshot:
     created_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class BridgeSnapshot:
     bridge_id: str
     bridge_type: str
@@ -134,7 +136,7 @@ class BridgeSnapshot:
     channel_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Resync:
     """The whole truth from Asterisk after a (re)connect; the engine reconciles its picture."""
 
@@ -147,7 +149,7 @@ class Resync:
 # ---------------------------------------------------------------- timers
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class TimerFired:
     key: tuple[str, str]
     token: int
@@ -156,60 +158,60 @@ class TimerFired:
 # ---------------------------------------------------------------- commands (people)
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Login:
     agent_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class Logout:
     agent_id: str
     by_supervisor: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class SetReady:
     agent_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class SetNotReady:
     agent_id: str
     reason: str
     by_supervisor: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class SetDisposition:
     agent_id: str
     disposition: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class EndWrapUp:
     agent_id: str
     disposition: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class HoldCall:
     agent_id: str
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class UnholdCall:
     agent_id: str
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class HangupCall:
     agent_id: str
     call_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class TransferCall:
     """Blind transfer of a connected call to a queue, a named agent, or a number."""
 
@@ -219,7 +221,7 @@ class TransferCall:
     target: str
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class PagePresence:
     """The agent's page opened or lost its live stream (grace period before ``disconnected``)."""
 
@@ -227,7 +229,7 @@ class PagePresence:
     connected: bool
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class AgentProfile:
     """An agent as configured (config file or ``cc_agents``/``cc_queue_members``)."""
 
@@ -238,12 +240,12 @@ class AgentProfile:
     wrapup_override: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class UpsertAgent:
     profile: AgentProfile
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class RemoveAgent:
     agent_id: str
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from acd.immutable import immutable
+
 
 class AgentState(StrEnum):
     LOGGED_OUT = "logged-out"
@@ -118,7 +120,7 @@ class Agent:
         return self.state is S.READY and self.reachable and self.call_id is None and self.available_at <= now
 
 
-@dataclass(frozen=True, slots=True)
+@immutable
 class AgentStateChange:
     agent_id: str
     from_state: AgentState
