@@ -95,7 +95,7 @@ class EngineRunner:
         self._clock = clock
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self._changed = False
-        self._observe = metrics.routing_seconds.observe
+        self._observe = metrics.routing_seconds.labels().observe
         self._debug = log.is_enabled_for(logging.DEBUG) if hasattr(log, "is_enabled_for") else False
         self._errors = metrics.engine_errors
 
