@@ -2,31 +2,53 @@
 
 The simulator (a child process) offers Poisson traffic at ``--rate`` calls/s to ``--agents``
 phones that answer after ``--answer`` s and talk ``--talk`` s; the daemon (this process) routes it.
-Reported: calls placed/answered/abandoned, answered calls per second sustained, the daemon's CPU
-milliseconds per call (process CPU time / calls), ARI requests per call by operation, and the
-"INVITE latency": from the simulator writing a caller's StasisStart to it receiving the agent's
-originate (what app_queue does in 2-4 ms), measured on the simulator's clock.
+With ``--service`` the daemon runs as ``acd run`` runs it: every record goes through the outbox to
+PostgreSQL (a throwaway database on 127.0.0.1:5432, dropped afterwards), snapshots go to Redis, the
+web server listens, and start-up objects are frozen out of the collector's reach; without it, the
+engine and ARI alone. Reported: calls placed/answered/abandoned, answered calls per second
+sustained, the daemon's CPU milliseconds per call (process CPU time / calls), ARI requests per
+call by operation, and the "INVITE latency": from the simulator writing a caller's StasisStart to
+it receiving the agent's originate (what app_queue does in 2-4 ms), on the simulator's clock.
 
-    .venv/bin/python -m bench.calls --rate 150 --seconds 20 --agents 400
+    .venv/bin/python -m bench.calls --rate 150 --seconds 20 --agents 400 [--service]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
+
 from acd.app import Daemon
-from acd.config import AgentSettings, AriSettings, EngineSettings, LogSettings, QueueSettings, Settings
+from acd.config import (
+    AgentSettings,
+    AriSettings,
+    DatabaseSettings,
+    EngineSettings,
+    LogSettings,
+    QueueSettings,
+    RedisSettings,
+    Settings,
+    WebSettings,
+)
 from acd.engine.inputs import Login, SetReady
 from acd.logging import configure_logging
+from acd.service import start_service, stop_service
+from acd.store.writes import TABLE_ACTIVITIES, TABLE_CALLS, TABLE_EVENTS
+from acd.throwaway import free_port
 
 SIM_WORKER = r"""
 import asyncio, json, sys
@@ -107,9 +129,41 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ],
         log=LogSettings(level="warning"),
     )
-    daemon = Daemon(settings)
-    await daemon.start()
-    await daemon.session.resynced.wait()
+    async with contextlib.AsyncExitStack() as stack:
+        if args.service:
+            settings.database = DatabaseSettings(
+                dsn=await stack.enter_async_context(_throwaway_database()),
+                journal_dir=stack.enter_context(tempfile.TemporaryDirectory()),
+            )
+            settings.redis = RedisSettings(key_prefix=f"acd-bench-{os.getpid()}:")
+            settings.web = WebSettings(port=free_port())
+            service = await start_service(settings)
+            stack.push_async_callback(stop_service, service)
+            daemon = service.daemon
+            gc.collect()
+            gc.freeze()  # as run_service does
+        else:
+            daemon = Daemon(settings)
+            await daemon.start()
+            stack.push_async_callback(daemon.stop)
+        await daemon.session.resynced.wait()
+        return await _measure(args, daemon, worker)
+
+
+@contextlib.asynccontextmanager
+async def _throwaway_database() -> AsyncIterator[str]:
+    name = f"acd_bench_{os.getpid()}"
+    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _measure(args: argparse.Namespace, daemon: Daemon, worker: subprocess.Popen[str]) -> dict[str, Any]:
+    assert worker.stdin is not None and worker.stdout is not None
     for agent_id in list(daemon.engine.agents):
         daemon.runner.command(Login(agent_id))
         daemon.runner.command(SetReady(agent_id))
@@ -129,11 +183,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for sample in metric.samples:
             if sample.name.endswith("_count"):
                 requests[sample.labels["operation"]] = sample.value
-    await daemon.stop()
+    written = daemon.metrics.registry.get_sample_value
+    records = sum(
+        written("acd_records_written_total", {"table": t}) or 0.0
+        for t in (TABLE_CALLS, TABLE_EVENTS, TABLE_ACTIVITIES)
+    )
     stats = result["stats"]
     calls = max(1, stats["placed"])
     latencies_ms = [v * 1000 for v in result["latencies"]]
     return {
+        "mode": "service (outbox to PostgreSQL, Redis, web)" if args.service else "engine and ARI only",
         "offered_rate": args.rate,
         "seconds": args.seconds,
         "agents": args.agents,
@@ -147,6 +206,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "daemon_user_ms_per_call": (usage1.ru_utime - usage0.ru_utime) * 1000 / calls,
         "daemon_system_ms_per_call": (usage1.ru_stime - usage0.ru_stime) * 1000 / calls,
         "events_per_call": round(_events(daemon) / calls, 1),
+        "records_written_to_postgresql_per_call": round(records / calls, 1),
         "ari_requests_per_call": {k: round(v / calls, 2) for k, v in sorted(requests.items()) if v},
         "ari_requests_per_call_total": round(sum(requests.values()) / calls, 2),
         "invite_latency_ms": {
@@ -168,6 +228,11 @@ def main() -> None:
     parser.add_argument("--answer", type=float, default=0.2, help="agents answer after this many seconds")
     parser.add_argument("--talk", type=float, default=1.0, help="talk time, seconds")
     parser.add_argument("--patience", type=float, default=30.0)
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="run the whole service as `acd run` does (PostgreSQL, Redis, web)",
+    )
     args = parser.parse_args()
     configure_logging("warning", "console")
     result = asyncio.run(run(args))
