@@ -38,6 +38,8 @@ async def test_records_land_exactly_once(conn: Any, db_settings: DatabaseSetting
     async with Outbox(db_settings, metrics) as outbox:
         for record in records:
             outbox.submit(record)
+        # The gauge is read at scrape time: exact before the writer has run at all.
+        assert gauge(metrics, "acd_outbox_backlog") == len(records)
         assert await outbox.drain(within=10)
         assert outbox.db_up
     assert await table_counts(conn) == (400, 300, 100)
