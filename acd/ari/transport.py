@@ -44,24 +44,33 @@ def query(**params: QueryValue) -> dict[str, str]:
     return out
 
 
-# What ``quote`` leaves alone anyway: most ids and values are made of these only, and a regex
-# match is one C call where ``quote`` is several Python ones (5 requests x 4 values per call).
+# ``quote`` escapes byte by byte in a Python loop; most ids and values are plain ASCII, for which
+# one ``str.translate`` (in C) gives the same text. Non-ASCII text still goes through ``quote``.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_VALUE_ESCAPES = {c: f"%{c:02X}" for c in range(128) if chr(c) not in _UNRESERVED}
+_SEGMENT_ESCAPES = {c: e for c, e in _VALUE_ESCAPES.items() if chr(c) not in ":@"}
+
+
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.~-]*")
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~:@-]*")
 
 
 def segment(value: str) -> str:
     """Quote one path segment: ids are free text to Asterisk (a device name may hold ``/``)."""
-    return value if _PLAIN_SEGMENT.fullmatch(value) else quote(value, safe=":@")
+    if _PLAIN_SEGMENT.fullmatch(value):
+        return value
+    return value.translate(_SEGMENT_ESCAPES) if value.isascii() else quote(value, safe=":@")
+
+
+def _quote_value(value: str) -> str:
+    if _PLAIN_VALUE.fullmatch(value):
+        return value
+    return value.translate(_VALUE_ESCAPES) if value.isascii() else quote(value, safe="")
 
 
 def encode_query(params: Mapping[str, str]) -> str:
     """``urlencode(params, quote_via=quote)``: every reserved character escaped, spaces as %20."""
-    return "&".join(
-        f"{k if _PLAIN_VALUE.fullmatch(k) else quote(k, safe='')}="
-        f"{v if _PLAIN_VALUE.fullmatch(v) else quote(v, safe='')}"
-        for k, v in params.items()
-    )
+    return "&".join([f"{_quote_value(k)}={_quote_value(v)}" for k, v in params.items()])
 
 
 def auth_header(username: str, password: str) -> dict[str, str]:
