@@ -12,11 +12,12 @@ import itertools
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
 
 # The *_created series double what Prometheus scrapes and nobody queries them. (The function is
 # untyped in prometheus_client, hence getattr.)
@@ -24,53 +25,43 @@ getattr(prometheus_client, "disable_created_metrics")()  # noqa: B009
 #: How the library writes a bucket's ``le`` (untyped there too).
 _go_float: Callable[[float], str] = getattr(prometheus_client.utils, "floatToGoString")  # noqa: B009
 
+V = TypeVar("V")
+
 # Bucket edges exactly at the service-level thresholds we promise (KPIS.md).
 WAIT_BUCKETS = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0)
 HANDLE_BUCKETS = (10.0, 30.0, 60.0, 120.0, 180.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
-class SeriesCache:
-    """Labelled series for the hot paths (every ARI request, event and record), each looked up once.
+class _LoopMetric(Collector, Generic[V]):
+    """A metric for the event loop's hot paths, exported through prometheus_client's collector API.
 
-    prometheus_client's ``labels()`` costs about a microsecond (it checks and joins the label
-    values under a lock), while the series it returns is a plain object that never changes. The
-    label sets on these paths are few (operations, event types, queues x outcomes), so the cache
-    stays small.
-    """
-
-    def __init__(self) -> None:
-        self._series: dict[tuple[Any, ...], Any] = {}
-
-    def __call__(self, metric: Any, *labels: str) -> Any:
-        key = (id(metric), *labels)
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = metric.labels(*labels)
-        return series
-
-
-class LoopCounter:
-    """A counter for the event loop's hot paths, exported through prometheus_client's collector API.
-
-    prometheus_client's own ``Counter`` and ``Histogram`` take a thread lock for every increment
-    (about 1 us, cold more): that is for threads, and acd changes these series only from its one
-    event-loop thread, some fifty times per call. These keep plain floats; a scrape turns them into
-    the library's metric families, so the exposition is the library's, byte for byte (tested).
+    prometheus_client's own ``Counter`` and ``Histogram`` take a thread lock for every change and
+    check and join label values in ``labels()`` (about 1 us each, cold more): that is for threads,
+    and acd changes these series only from its one event-loop thread, some fifty times per call.
+    Here a series is one dict lookup by its label values and keeps plain floats; a scrape turns
+    them into the library's metric families, so the exposition is the library's, byte for byte
+    (tested against its own classes).
     """
 
     def __init__(
-        self, name: str, documentation: str, labelnames: Sequence[str] = (), *, registry: CollectorRegistry
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str],
+        registry: CollectorRegistry,
+        new_series: Callable[[], V],
     ) -> None:
         self._name = name
         self._documentation = documentation
         self._labelnames = tuple(labelnames)
-        self._children: dict[tuple[str, ...], _CounterValue] = {}
+        self._new_series = new_series
+        self._children: dict[tuple[str, ...], V] = {}
         if not self._labelnames:
-            self._children[()] = _CounterValue()
+            self._children[()] = new_series()
         registry.register(self)
 
-    def labels(self, *values: str) -> _CounterValue:
+    def labels(self, *values: str) -> V:
         child = self._children.get(values)
         if child is None:
             if len(values) != len(self._labelnames):
@@ -78,21 +69,15 @@ class LoopCounter:
             key = tuple(str(v) for v in values)
             child = self._children.get(key)
             if child is None:
-                child = self._children[key] = _CounterValue()
+                child = self._children[key] = self._new_series()
         return child
 
-    def inc(self, amount: float = 1.0) -> None:
-        self._children[()].inc(amount)
+    def _family(self) -> Any:
+        raise NotImplementedError
 
-    def describe(self) -> list[CounterMetricFamily]:
+    def describe(self) -> list[Any]:
         """The registry refuses a second series of the same name by this."""
-        return [CounterMetricFamily(self._name, self._documentation, labels=self._labelnames)]
-
-    def collect(self) -> Iterator[CounterMetricFamily]:
-        family = CounterMetricFamily(self._name, self._documentation, labels=self._labelnames)
-        for labels, child in list(self._children.items()):
-            family.add_metric(labels, child.value)
-        yield family
+        return [self._family()]
 
 
 class _CounterValue:
@@ -107,55 +92,22 @@ class _CounterValue:
         self.value += amount
 
 
-class LoopHistogram:
-    """A histogram for the event loop's hot paths (see ``LoopCounter`` for why not the library's)."""
-
+class LoopCounter(_LoopMetric[_CounterValue]):
     def __init__(
-        self,
-        name: str,
-        documentation: str,
-        labelnames: Sequence[str] = (),
-        *,
-        buckets: Sequence[float],
-        registry: CollectorRegistry,
+        self, name: str, documentation: str, labelnames: Sequence[str] = (), *, registry: CollectorRegistry
     ) -> None:
-        bounds = [float(b) for b in buckets]
-        if bounds != sorted(bounds):
-            raise ValueError(f"{name}: buckets not in sorted order")
-        if not bounds or bounds[-1] != math.inf:
-            bounds.append(math.inf)
-        self._bounds = tuple(bounds)
-        self._les = tuple(_go_float(b) for b in bounds)
-        self._name = name
-        self._documentation = documentation
-        self._labelnames = tuple(labelnames)
-        self._children: dict[tuple[str, ...], _HistogramValue] = {}
-        if not self._labelnames:
-            self._children[()] = _HistogramValue(self._bounds)
-        registry.register(self)
+        super().__init__(name, documentation, labelnames, registry, _CounterValue)
 
-    def labels(self, *values: str) -> _HistogramValue:
-        child = self._children.get(values)
-        if child is None:
-            if len(values) != len(self._labelnames):
-                raise ValueError(f"{self._name}: expected labels {self._labelnames}, got {values}")
-            key = tuple(str(v) for v in values)
-            child = self._children.get(key)
-            if child is None:
-                child = self._children[key] = _HistogramValue(self._bounds)
-        return child
+    def inc(self, amount: float = 1.0) -> None:
+        self._children[()].inc(amount)
 
-    def observe(self, amount: float) -> None:
-        self._children[()].observe(amount)
+    def _family(self) -> CounterMetricFamily:
+        return CounterMetricFamily(self._name, self._documentation, labels=self._labelnames)
 
-    def describe(self) -> list[HistogramMetricFamily]:
-        return [HistogramMetricFamily(self._name, self._documentation, labels=self._labelnames)]
-
-    def collect(self) -> Iterator[HistogramMetricFamily]:
-        family = HistogramMetricFamily(self._name, self._documentation, labels=self._labelnames)
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = self._family()
         for labels, child in list(self._children.items()):
-            cumulative = list(itertools.accumulate(child.counts))
-            family.add_metric(labels, list(zip(self._les, cumulative, strict=True)), child.sum)
+            family.add_metric(labels, child.value)
         yield family
 
 
@@ -171,6 +123,39 @@ class _HistogramValue:
         # The first bound >= amount: Prometheus buckets are "less than or equal".
         self.counts[bisect_left(self._bounds, amount)] += 1.0
         self.sum += amount
+
+
+class LoopHistogram(_LoopMetric[_HistogramValue]):
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labelnames: Sequence[str] = (),
+        *,
+        buckets: Sequence[float],
+        registry: CollectorRegistry,
+    ) -> None:
+        bounds = [float(b) for b in buckets]
+        if bounds != sorted(bounds):
+            raise ValueError(f"{name}: buckets not in sorted order")
+        if not bounds or bounds[-1] != math.inf:
+            bounds.append(math.inf)
+        frozen_bounds = tuple(bounds)
+        self._les = tuple(_go_float(b) for b in bounds)
+        super().__init__(name, documentation, labelnames, registry, lambda: _HistogramValue(frozen_bounds))
+
+    def observe(self, amount: float) -> None:
+        self._children[()].observe(amount)
+
+    def _family(self) -> HistogramMetricFamily:
+        return HistogramMetricFamily(self._name, self._documentation, labels=self._labelnames)
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        family = self._family()
+        for labels, child in list(self._children.items()):
+            cumulative = list(itertools.accumulate(child.counts))
+            family.add_metric(labels, list(zip(self._les, cumulative, strict=True)), child.sum)
+        yield family
 
 
 class Metrics:

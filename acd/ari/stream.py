@@ -31,7 +31,7 @@ from acd.ari.handoff import Handoff
 from acd.ari.transport import auth_header
 from acd.config import AriSettings
 from acd.logging import get_logger
-from acd.metrics import Metrics, SeriesCache
+from acd.metrics import Metrics
 
 log = get_logger(__name__)
 
@@ -134,7 +134,6 @@ class AriEventStream:
         self._session = session
         self._owns_session = session is None
         self._metrics = metrics
-        self._series = SeriesCache()
         self._handoff: Handoff[ConnectionItem, AriEvent] = Handoff()
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -300,7 +299,7 @@ class AriEventStream:
                 self._metrics.ari_events_unparsed.labels("malformed").inc()
             return
         if self._metrics is not None:
-            self._series(self._metrics.ari_events, event.type).inc()
+            self._metrics.ari_events.labels(event.type).inc()
             if isinstance(event, UnknownEvent):
                 self._metrics.ari_events_unparsed.labels("unknown").inc()
         self._handoff.offer(event)

@@ -20,7 +20,7 @@ from yarl import URL
 
 from acd.ari.errors import AriError, AriUnavailable, error_class, error_message
 from acd.ari.http import DEFAULT_IDLE_SECONDS, HttpPool
-from acd.metrics import Metrics, SeriesCache
+from acd.metrics import Metrics
 
 T = TypeVar("T")
 
@@ -99,7 +99,6 @@ class AriTransport:
         self._headers = "".join(f"{k}: {v}\r\n" for k, v in auth_header(username, password).items())
         self._request_timeout = request_timeout
         self._metrics = metrics
-        self._series = SeriesCache()
 
     async def close(self) -> None:
         await self._pool.close()
@@ -184,4 +183,4 @@ class AriTransport:
             self._metrics.ari_errors.labels(operation, str(status)).inc()
 
     def _observe(self, metrics: Metrics, operation: str, seconds: float) -> None:
-        self._series(metrics.ari_request_seconds, operation).observe(seconds)
+        metrics.ari_request_seconds.labels(operation).observe(seconds)
