@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from acd.config import Settings, load_settings
+from acd.eventloop import loop_factory
 from acd.logging import configure_logging, get_logger
 from acd.store import admin
 
@@ -120,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level or settings.log.level, args.log_format or settings.log.format)
     handler: Handler = args.func
     try:
-        return asyncio.run(handler(args, settings))
+        with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+            return runner.run(handler(args, settings))
     except KeyboardInterrupt:
         return 130
 

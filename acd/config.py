@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from acd.eventloop import EventLoopKind
+
 
 class Strategy(StrEnum):
     """How a queue picks among its eligible ready agents."""
@@ -179,6 +181,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    #: ``uvloop`` (default, less CPU per call) or ``asyncio`` (the standard library's loop).
+    event_loop: EventLoopKind = "uvloop"
     queues: list[QueueSettings] = Field(default_factory=_default_queues)
     agents: list[AgentSettings] = Field(default_factory=list)
 

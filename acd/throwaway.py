@@ -57,14 +57,15 @@ def _as_postgres(argv: list[str]) -> list[str]:
 
 
 async def _run(argv: list[str]) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await proc.communicate()
-    if proc.returncode != 0:
-        raise ThrowawayError(
-            f"{Path(argv[-1]).name if argv else '?'} failed: {out.decode(errors='replace')[-500:]}"
-        )
+    # Output goes to a file, not a pipe: ``pg_ctl start`` leaves a server behind that may hold
+    # the pipe open (under uvloop it does), and waiting for the pipe's end would never end.
+    with tempfile.TemporaryFile() as output:
+        proc = await asyncio.create_subprocess_exec(*argv, stdout=output, stderr=subprocess.STDOUT)
+        await proc.wait()
+        if proc.returncode != 0:
+            output.seek(0)
+            out = output.read().decode(errors="replace")[-500:]
+            raise ThrowawayError(f"{Path(argv[-1]).name if argv else '?'} failed: {out}")
 
 
 @contextlib.asynccontextmanager

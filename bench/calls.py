@@ -45,6 +45,7 @@ from acd.config import (
     WebSettings,
 )
 from acd.engine.inputs import Login, SetReady
+from acd.eventloop import loop_factory
 from acd.logging import configure_logging
 from acd.service import start_service, stop_service
 from acd.store.writes import TABLE_ACTIVITIES, TABLE_CALLS, TABLE_EVENTS
@@ -193,6 +194,7 @@ async def _measure(args: argparse.Namespace, daemon: Daemon, worker: subprocess.
     latencies_ms = [v * 1000 for v in result["latencies"]]
     return {
         "mode": "service (outbox to PostgreSQL, Redis, web)" if args.service else "engine and ARI only",
+        "event_loop": args.loop,
         "offered_rate": args.rate,
         "seconds": args.seconds,
         "agents": args.agents,
@@ -229,13 +231,20 @@ def main() -> None:
     parser.add_argument("--talk", type=float, default=1.0, help="talk time, seconds")
     parser.add_argument("--patience", type=float, default=30.0)
     parser.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="the daemon's event loop (acd's default: uvloop)",
+    )
+    parser.add_argument(
         "--service",
         action="store_true",
         help="run the whole service as `acd run` does (PostgreSQL, Redis, web)",
     )
     args = parser.parse_args()
     configure_logging("warning", "console")
-    result = asyncio.run(run(args))
+    with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
+        result = runner.run(run(args))
     result["machine"] = f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}"
     print(json.dumps(result, indent=2))
 

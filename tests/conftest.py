@@ -15,10 +15,18 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from acd.eventloop import loop_factory
+
 HANG_REPORT_SECONDS = 120.0
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Every async test runs on the loop ``acd run`` uses by default (acd.eventloop)."""
+    return {"uvloop": loop_factory("uvloop")}
 
 
 @dataclass

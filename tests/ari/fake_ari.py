@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from multidict import CIMultiDictProxy
@@ -68,15 +68,14 @@ class FakeAri:
         assert self._runner is not None
         self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await self._site.start()
-        server = self._site._server
-        assert isinstance(server, asyncio.Server)
+        # uvloop's server is not an asyncio.Server subclass, but has the same interface.
+        server = cast(asyncio.Server, self._site._server)
         self.port = server.sockets[0].getsockname()[1]
 
     async def stop_listening(self) -> None:
         """New connections are refused from now on; open ones stay."""
         if self._site is not None:
-            server = self._site._server
-            assert isinstance(server, asyncio.Server)
+            server = cast(asyncio.Server, self._site._server)
             server.close()
             self._site = None
 
