@@ -1,7 +1,7 @@
 """The engine's snapshot in Redis: what a restarted daemon cannot read back from Asterisk.
 
 Queue order, entry times and agents' idle clocks live only in our memory; the calls themselves
-live in Asterisk. The runner saves a snapshot a few times a second when something changed, and at
+live in Asterisk. The runner saves a snapshot twice a second when something changed, and at
 shutdown; a new daemon restores it before its first resync. Redis being down only costs this:
 a restarted daemon then rebuilds waiting callers in channel-creation order and agents logged out.
 """
@@ -9,6 +9,7 @@ a restarted daemon then rebuilds waiting callers in channel-creation order and a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -20,33 +21,46 @@ log = get_logger(__name__)
 
 
 class SnapshotEncoder:
-    """JSON for a snapshot, re-encoding only the agents whose entry changed since the last one.
+    """JSON for a snapshot, re-encoding only the agents and calls whose entry changed.
 
-    The snapshot is saved up to four times a second under load and holds every logged-in agent,
-    while a second of calls changes only a few of them: encoding all 400 agents took 0.8 ms
-    (4.5 ms for 2,000), most of a save's cost. An entry's values are compared as a tuple (their
-    keys and types are fixed by ``export_snapshot``), and its cached text is reused when equal.
+    A snapshot holds every logged-in agent and every live call, and is saved up to twice a second
+    under load, while half a second of traffic changes a few of them: encoding 400 agents and 200
+    calls whole cost ~4 ms of CPU per save at 150 calls/s. An entry's values are compared as a
+    tuple (their keys and types are fixed by ``export_snapshot``), and its cached text is reused
+    when equal. The result always decodes to exactly the snapshot given (tested).
     """
 
     def __init__(self) -> None:
-        self._agents: dict[str, tuple[tuple[Any, ...], str]] = {}
+        self._cache: dict[str, dict[str, tuple[tuple[Any, ...], str]]] = {"agents": {}, "calls": {}}
 
     def encode(self, snapshot: dict[str, Any]) -> str:
-        if "agents" not in snapshot:
+        agents, calls = snapshot.get("agents"), snapshot.get("calls")
+        if (
+            not isinstance(agents, dict)
+            or not isinstance(calls, list)
+            or not all(isinstance(c, dict) and isinstance(c.get("call_id"), str) for c in calls)
+        ):
             return _dumps(snapshot)
-        agents: dict[str, dict[str, Any]] = snapshot["agents"]
-        cached = self._agents
+        agent_texts = self._texts("agents", agents.items(), keyed=True)
+        call_texts = self._texts("calls", ((c["call_id"], c) for c in calls), keyed=False)
+        rest = _dumps({k: v for k, v in snapshot.items() if k not in ("agents", "calls")})
+        parts = f'"agents":{{{",".join(agent_texts)}}},"calls":[{",".join(call_texts)}]'
+        return rest[:-1] + ("," if rest != "{}" else "") + parts + "}"
+
+    def _texts(self, part: str, entries: Iterable[tuple[str, dict[str, Any]]], *, keyed: bool) -> list[str]:
+        cached = self._cache[part]
         fresh: dict[str, tuple[tuple[Any, ...], str]] = {}
-        for agent_id, entry in agents.items():
+        texts: list[str] = []
+        for key, entry in entries:
             values = tuple(entry.values())
-            hit = cached.get(agent_id)
+            hit = cached.get(key)
             if hit is None or hit[0] != values:
-                hit = (values, f"{_dumps(agent_id)}:{_dumps(entry)}")
-            fresh[agent_id] = hit
-        self._agents = fresh  # agents gone since the last snapshot leave the cache
-        rest = _dumps({k: v for k, v in snapshot.items() if k != "agents"})
-        agents_json = '"agents":{' + ",".join(text for _, text in fresh.values()) + "}"
-        return rest[:-1] + ("," if rest != "{}" else "") + agents_json + "}"
+                text = _dumps(entry)
+                hit = (values, f"{_dumps(key)}:{text}" if keyed else text)
+            fresh[key] = hit
+            texts.append(hit[1])
+        self._cache[part] = fresh  # entries gone since the last snapshot leave the cache
+        return texts
 
 
 def _dumps(value: Any) -> str:

@@ -34,7 +34,30 @@ def test_each_encoding_decodes_to_the_snapshot_as_agents_change() -> None:
         assert json.loads(encoder.encode(snapshot)) == snapshot
 
 
+def test_calls_come_and_go_and_change() -> None:
+    encoder = SnapshotEncoder()
+    call = {"call_id": "c1", "state": "queued", "offers": [], "entered_at": 1.5}
+    steps: list[list[dict[str, object]]] = [
+        [call],
+        [call, {"call_id": "c2", "state": "queued", "offers": [], "entered_at": 2.0}],
+        [{**call, "state": "offered", "offers": [["leg", "a1", 3.0]]}],
+        [],
+        [call],
+    ]
+    for calls in steps:
+        snapshot = {"version": 3, "agents": {"a1": {"state": "ready"}}, "calls": calls, "segments": {}}
+        assert json.loads(encoder.encode(snapshot)) == snapshot
+
+
 def test_odd_shapes_still_encode_exactly() -> None:
     encoder = SnapshotEncoder()
-    for snapshot in ({}, {"agents": {}}, {"version": 1}, {"agents": {'a"\\': {"x": None}}, "calls": []}):
+    odd: list[dict[str, object]] = [
+        {},
+        {"agents": {}},
+        {"version": 1},
+        {"agents": {'a"\\': {"x": None}}, "calls": []},
+        {"agents": {}, "calls": [{"no_id": 1}]},
+        {"agents": {}, "calls": [{"call_id": "c", "x": 1}, {"call_id": "c", "x": 2}]},
+    ]
+    for snapshot in odd:
         assert json.loads(encoder.encode(snapshot)) == snapshot
