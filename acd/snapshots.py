@@ -63,8 +63,12 @@ class SnapshotEncoder:
         return texts
 
 
+# One encoder for every entry: json.dumps with options builds a new JSONEncoder at each call.
+_encoder = json.JSONEncoder(separators=(",", ":"))
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return _encoder.encode(value)
 
 
 class SnapshotStore:

@@ -31,8 +31,12 @@ TABLE_EVENTS = "cc_call_events"
 TABLE_ACTIVITIES = "cc_agent_activities"
 
 
+# One encoder for every record: json.dumps with options builds a new JSONEncoder at each call.
+_json_encoder = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
 def _json(value: dict[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return _json_encoder.encode(value)
 
 
 _PLACEHOLDERS = """
