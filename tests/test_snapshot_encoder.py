@@ -6,7 +6,7 @@ import json
 
 from acd.config import AgentSettings, EngineSettings, QueueSettings
 from acd.engine.core import Engine, profile_from_settings
-from acd.engine.inputs import Login, Logout, SetNotReady, SetReady, UpsertAgent
+from acd.engine.inputs import Input, Login, Logout, SetNotReady, SetReady, UpsertAgent
 from acd.snapshots import SnapshotEncoder
 
 
@@ -18,7 +18,7 @@ def test_each_encoding_decodes_to_the_snapshot_as_agents_change() -> None:
         agent = AgentSettings(agent_id=f"a{n}", endpoint=f"PJSIP/a{n}", queues={"support": 1})
         engine.handle(UpsertAgent(profile_from_settings(agent)), now)
         engine.handle(Login(f"a{n}"), now)
-    steps = [
+    steps: list[Input] = [
         SetReady("a0"),
         SetReady("a1"),
         SetNotReady("a1", "lunch"),

@@ -29,7 +29,7 @@ async def test_events_wait_in_order_while_the_consumer_is_busy_with_an_item() ->
     async def consume() -> None:
         async for item in handoff.items(seen.append):
             seen.append(item)
-            if item.startswith("connected"):
+            if isinstance(item, str) and item.startswith("connected"):
                 await resync.wait()  # like setup and resync: nothing may be applied meanwhile
                 resync.clear()
                 seen.append("resynced")

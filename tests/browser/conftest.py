@@ -12,7 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ViewportSize, async_playwright
 
 from acd.store.crypto import SecretBox, generate_secret_key
 
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
-VIEWPORT = {"width": 1280, "height": 720}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 720}
 
 OpenPage = Callable[[], Awaitable[Watched]]
 

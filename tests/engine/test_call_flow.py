@@ -366,6 +366,7 @@ def ringing_alice() -> tuple[Harness, float, str]:
     h = Harness()
     h.add_agent("alice")
     ready_since = h.engine.agents["alice"].ready_since
+    assert ready_since is not None
     h.advance(0.2)
     h.caller("c1")
     return h, ready_since, h.last_originate_to("alice").leg_id

@@ -184,6 +184,14 @@ def run(ops: list[tuple[object, ...]], strategy: Strategy) -> None:
                 ended[effect.call_id] += 1
                 assert ended[effect.call_id] == 1
 
+    def as_int(value: object) -> int:
+        assert isinstance(value, int | float | str), value
+        return int(value)
+
+    def as_float(value: object) -> float:
+        assert isinstance(value, int | float | str), value
+        return float(value)
+
     def agent_call(agent_id: str) -> str | None:
         agent = h.engine.agents[agent_id]
         return agent.call_id
@@ -196,54 +204,56 @@ def run(ops: list[tuple[object, ...]], strategy: Strategy) -> None:
             world.callers.add(channel)
             feed(CallerEntered(channel, str(op[1]), "+1555", "Caller"))
         elif kind == "caller_hangup":
-            channel = pick(world.callers, int(op[1]))  # type: ignore[arg-type]
-            if channel:
-                world.callers.discard(channel)
-                feed(ChannelGone(channel, 16, "Normal Clearing"))
+            gone = pick(world.callers, as_int(op[1]))
+            if gone:
+                world.callers.discard(gone)
+                feed(ChannelGone(gone, 16, "Normal Clearing"))
         elif kind == "answer":
-            leg = pick(set(world.ringing), int(op[1]))  # type: ignore[arg-type]
+            leg = pick(set(world.ringing), as_int(op[1]))
             if leg:
                 args = world.ringing.pop(leg)
                 world.up.add(leg)
                 _role, _, call_id = args.partition(",")
                 feed(LegAnswered(leg, "agent", call_id))
         elif kind == "reject":
-            leg = pick(set(world.ringing), int(op[1]))  # type: ignore[arg-type]
+            leg = pick(set(world.ringing), as_int(op[1]))
             if leg:
                 world.ringing.pop(leg)
-                feed(ChannelGone(leg, int(op[2]), "rejected"))  # type: ignore[call-overload]
+                feed(ChannelGone(leg, as_int(op[2]), "rejected"))
         elif kind == "originate_failed":
-            leg = pick(set(world.ringing), int(op[1]))  # type: ignore[arg-type]
+            leg = pick(set(world.ringing), as_int(op[1]))
             if leg:
                 world.ringing.pop(leg)
-                feed(OriginateFailed(leg, int(op[2]), "Allocation failed" if op[2] == 500 else "error"))  # type: ignore[call-overload]
+                feed(OriginateFailed(leg, as_int(op[2]), "Allocation failed" if op[2] == 500 else "error"))
         elif kind == "agent_leg_hangup":
-            leg = pick(world.up, int(op[1]))  # type: ignore[arg-type]
+            leg = pick(world.up, as_int(op[1]))
             if leg:
                 world.up.discard(leg)
                 feed(ChannelGone(leg, 16, "Normal Clearing"))
         elif kind == "deliver":
             if world.pending:
-                feed(world.pending.pop(int(op[1]) % len(world.pending)))  # type: ignore[call-overload]
+                feed(world.pending.pop(as_int(op[1]) % len(world.pending)))
         elif kind == "advance":
-            advance(float(op[1]))  # type: ignore[arg-type]
+            advance(as_float(op[1]))
         else:
             agent_id, action = str(op[1]), str(op[2])
-            call_id = agent_call(agent_id)
-            command: Input | None = {
+            current = agent_call(agent_id)
+            agent_commands: dict[str, Input] = {
                 "ready": SetReady(agent_id),
                 "not_ready": SetNotReady(agent_id, "break"),
                 "logout": Logout(agent_id),
                 "login": Login(agent_id),
                 "end_wrapup": EndWrapUp(agent_id),
-            }.get(action)
-            if command is None and call_id is not None:
-                command = {
-                    "hold": HoldCall(agent_id, call_id),
-                    "unhold": UnholdCall(agent_id, call_id),
-                    "hangup": HangupCall(agent_id, call_id),
-                    "transfer": TransferCall(agent_id, call_id, "queue", "sales"),
-                }[action]
+            }
+            command = agent_commands.get(action)
+            if command is None and current is not None:
+                call_commands: dict[str, Input] = {
+                    "hold": HoldCall(agent_id, current),
+                    "unhold": UnholdCall(agent_id, current),
+                    "hangup": HangupCall(agent_id, current),
+                    "transfer": TransferCall(agent_id, current, "queue", "sales"),
+                }
+                command = call_commands[action]
             if command is not None:
                 feed(command)
         check_invariants(h, ring_all)

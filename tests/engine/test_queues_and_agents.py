@@ -33,7 +33,7 @@ S = AgentState
 
 
 def two_queues(**kw: object) -> list[QueueSettings]:
-    return [QueueSettings(name="sales", priority=5, **kw), QueueSettings(name="support", **kw)]  # type: ignore[arg-type]
+    return [QueueSettings(name="sales", priority=5, **kw), QueueSettings(name="support", **kw)]
 
 
 def test_higher_priority_queue_is_served_first_across_queues() -> None:

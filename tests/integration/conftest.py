@@ -56,7 +56,7 @@ def daemon_settings(sim: PbxSimulator, agents: int = 1, **engine: object) -> Set
             reconnect_min_delay=0.05,
             reconnect_max_delay=0.3,
         ),
-        engine=EngineSettings(**engine),  # type: ignore[arg-type]
+        engine=EngineSettings(**engine),
         queues=[QueueSettings(name="support", ring_timeout=4, wrapup_seconds=0.2)],
         agents=[
             AgentSettings(

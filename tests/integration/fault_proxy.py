@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 import aiohttp
 from aiohttp import web
@@ -60,9 +61,9 @@ class FaultProxy:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        # uvloop's server is not an asyncio.Server subclass, but has the same interface.
+        server = cast(asyncio.Server, site._server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def drop_ws(self, refuse_for: float) -> None:
         """Cut the event WebSocket (as a dead TCP connection would) and refuse it for a while."""

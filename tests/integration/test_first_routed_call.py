@@ -64,6 +64,7 @@ async def test_hold_moves_the_caller_to_music_and_unhold_brings_it_back(
 
     caller, leg = await connect_one_call(sim, daemon)
     call_bridge = daemon.engine.calls[caller].bridge_id
+    assert call_bridge is not None
     daemon.runner.command(HoldCall("agent1", caller))
     await eventually(
         lambda: caller in sim.bridges["acd-queue-support"].channel_ids(),

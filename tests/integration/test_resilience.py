@@ -173,8 +173,8 @@ async def test_an_event_that_cannot_be_translated_is_counted_and_the_session_goe
 ) -> None:
     import acd.telephony.session as session_module
     from acd.ari.events import AriEvent
+    from acd.telephony.translate import translate as real
 
-    real = session_module.translate
     broken: list[str] = []
 
     def translate_failing_once(event: AriEvent) -> object:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import pytest
 
 from acd.sim import PbxSimulator, PhoneBehaviour
 from tests.sim.flows import connect_call, originate_agent, queue_caller
-from tests.sim.probe import AriProbe
+from tests.sim.probe import AriProbe, Event
 
 
 async def test_registration_changes_show_in_endpoints(sim: PbxSimulator, probe: AriProbe) -> None:
@@ -192,7 +193,7 @@ async def test_every_recorded_ringing_interleaving_is_produced() -> None:
                     tuple(f"{e['type']}:{e.get('dialstatus', '')}" for e in probe.events[mark : mark + 3])
                 )
                 await probe.call("DELETE", f"/channels/{leg['id']}")
-                await probe.wait_event("ChannelDestroyed", lambda e, i=leg["id"]: e["channel"]["id"] == i)
+                await probe.wait_event("ChannelDestroyed", partial(_channel_is, leg["id"]))
     finally:
         await sim.stop()
     assert seen == {
@@ -200,3 +201,7 @@ async def test_every_recorded_ringing_interleaving_is_produced() -> None:
         ("Dial:", "Dial:RINGING", "ChannelStateChange:"),
         ("ChannelStateChange:", "Dial:", "Dial:RINGING"),
     }
+
+
+def _channel_is(channel_id: str, event: Event) -> bool:
+    return bool(event["channel"]["id"] == channel_id)
