@@ -120,8 +120,9 @@ class _HistogramValue:
         self.sum = 0.0
 
     def observe(self, amount: float) -> None:
-        # The first bound >= amount: Prometheus buckets are "less than or equal".
-        self.counts[bisect_left(self._bounds, amount)] += 1.0
+        if not math.isnan(amount):  # NaN falls in no bucket, as with the library
+            # The first bound >= amount: Prometheus buckets are "less than or equal".
+            self.counts[bisect_left(self._bounds, amount)] += 1.0
         self.sum += amount
 
 

@@ -13,7 +13,7 @@ from acd.metrics import LATENCY_BUCKETS, WAIT_BUCKETS, LoopCounter, LoopHistogra
 
 LABELS = st.sampled_from(["support", "sales", 'we"ird\\q', "é"])
 AMOUNTS = st.floats(min_value=0, max_value=1e6, allow_nan=False) | st.sampled_from(
-    [0.0, 5.0, 10.0, 0.0005, 600.0, 601.0, math.inf]
+    [0.0, 5.0, 10.0, 0.0005, 600.0, 601.0, math.inf, math.nan]
 )
 
 
