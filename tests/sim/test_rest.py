@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from acd.sim import PbxSimulator, PhoneBehaviour
 from acd.sim.rest_bridges import routes as bridge_routes
@@ -33,8 +34,9 @@ def test_every_simulated_path_is_in_asterisks_swagger() -> None:
                 documented.add((op["httpMethod"], re.sub(r"\{[^}]+\}", "{}", api["path"])))
     for table in (channel_routes, bridge_routes, misc_routes):
         for route in table:
-            path = re.sub(r"\{[^}]+\}", "{}", route.path.removeprefix("/ari"))  # type: ignore[attr-defined]
-            assert (route.method, path) in documented, f"{route.method} {path} is not an ARI path"  # type: ignore[attr-defined]
+            assert isinstance(route, web.RouteDef)
+            path = re.sub(r"\{[^}]+\}", "{}", route.path.removeprefix("/ari"))
+            assert (route.method, path) in documented, f"{route.method} {path} is not an ARI path"
 
 
 async def test_credentials_are_required(sim: PbxSimulator) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from multidict import CIMultiDictProxy
+
 from acd.state.agent import AgentState
 
 from .conftest import Stack, StackFactory
 from .helpers import Browser
 
 
-def set_cookie(answer_headers: object) -> str:
-    values = answer_headers.getall("Set-Cookie")  # type: ignore[attr-defined]
+def set_cookie(answer_headers: CIMultiDictProxy[str]) -> str:
+    values = answer_headers.getall("Set-Cookie")
     cookies = [v for v in values if v.startswith("acd_session=")]
     assert len(cookies) == 1, values
     return str(cookies[0])

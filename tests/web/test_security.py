@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .conftest import Stack
 
 
@@ -53,9 +55,9 @@ async def test_login_itself_is_same_origin_checked(stack: Stack) -> None:
     assert "Set-Cookie" not in answer.headers
 
 
-def assert_security_headers(headers: object) -> None:
-    h = headers  # CIMultiDictProxy
-    csp = h["Content-Security-Policy"]  # type: ignore[index]
+def assert_security_headers(headers: Mapping[str, str]) -> None:
+    h = headers  # aiohttp's CIMultiDictProxy
+    csp = h["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["script-src"] == "'self'"
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
@@ -64,10 +66,10 @@ def assert_security_headers(headers: object) -> None:
     assert directives["base-uri"] == "'none'"
     assert directives["connect-src"] == "'self' wss://pbx.example.com:8089"
     assert directives["media-src"] == "'self' blob: mediastream:"
-    assert h["X-Frame-Options"] == "DENY"  # type: ignore[index]
-    assert h["Referrer-Policy"] == "no-referrer"  # type: ignore[index]
-    assert h["X-Content-Type-Options"] == "nosniff"  # type: ignore[index]
-    assert "microphone=(self)" in h["Permissions-Policy"]  # type: ignore[index]
+    assert h["X-Frame-Options"] == "DENY"
+    assert h["Referrer-Policy"] == "no-referrer"
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert "microphone=(self)" in h["Permissions-Policy"]
 
 
 async def test_security_headers_on_pages_files_api_errors_and_streams(stack: Stack) -> None:
