@@ -218,6 +218,9 @@ async def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     planned = [a.number for _, a in zip(range(400), arrivals(profile, args.seed), strict=False)]
     sim = PbxSimulator(app=settings.ari.app, seed=args.seed)
     sim.add_endpoint("PJSIP/demo", behaviour=PhoneBehaviour.manual(), caller_name="You")
+    # The supervisor's account has an endpoint too (acd asterisk pjsip-agents writes one for every
+    # account), with no phone on it: without it the daemon's subscription is refused at start.
+    sim.add_endpoint("PJSIP/supervisor", registered=False, behaviour=PhoneBehaviour.never())
     for bot_id, name in bots:
         sim.add_endpoint(
             f"PJSIP/{bot_id}", behaviour=PhoneBehaviour.answer(rng.uniform(1.5, 4.0)), caller_name=name

@@ -311,7 +311,10 @@ class AriEventStream:
         self.connected = False
         if self._metrics is not None:
             self._metrics.ari_connected.set(0)
-        log.warning("ari.ws_disconnected", url=self._url, code=code, reason=reason)
+        # 1000 is our own close (shutdown): not worth a warning in every clean stop's log.
+        (log.info if code == WSCloseCode.OK else log.warning)(
+            "ari.ws_disconnected", url=self._url, code=code, reason=reason
+        )
         self._handoff.put(StreamDisconnected(code=code, reason=reason))
 
 
