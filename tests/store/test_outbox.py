@@ -155,3 +155,53 @@ def test_record_types_are_the_engines() -> None:
         type(event("c", "ended", 1.0)),
         type(activity("a", "ready", "offered", 1.0)),
     }
+
+
+async def test_awkward_values_land_exactly_as_the_engine_made_them(
+    conn: Any, db_settings: DatabaseSettings, metrics: Metrics
+) -> None:
+    """A batch travels as one JSON text: floats, NULLs, quotes, backslashes, non-ASCII text and
+    nested data must come out as if each value had been sent as its own typed parameter."""
+    at = 1764130000.123457
+    name = 'Zoë "O\'Brien" \\ <+33> \u2603'
+    record = call(
+        "awk",
+        1764130000123457,
+        started_at=at,
+        state="ended",
+        agent_id="ag-awk",
+        caller_name=name,
+        answered_at=at + 0.1 + 0.2,
+        ended_at=at + 61.000001,
+        wait_seconds=0.1 + 0.2,
+        talk_seconds=60.9,
+        hold_seconds=0.0,
+        duration=61.0,
+        end_reason="completed-by-caller",
+    )
+    async with Outbox(db_settings, metrics) as outbox:
+        outbox.submit(event("awk", "offered", at, agent_id="ag-awk", note=name, nested={"n": [1, None, 2.5]}))
+        outbox.submit(activity("ag-awk", "ready", "offered", at + 1e-6, reason=None, call_id="awk"))
+        outbox.submit(record)
+        assert await outbox.drain(within=10)
+        assert outbox.stats.rejected == 0
+    row = await conn.fetchrow(
+        "SELECT *, started_at = to_timestamp($1::float8) AS started_ok,"
+        " answered_at = to_timestamp($2::float8) AS answered_ok FROM cc_calls WHERE call_id = 'awk'",
+        at,
+        at + 0.1 + 0.2,
+    )
+    assert row["version"] == 1764130000123457 and row["caller_name"] == name
+    assert row["started_ok"] and row["answered_ok"]
+    assert row["wait_seconds"] == 0.1 + 0.2 and row["talk_seconds"] == 60.9 and row["queue"] == "support"
+    assert row["disposition"] is None and row["transferred_from"] is None
+    stored = await conn.fetchrow(
+        'SELECT data, "timestamp" = to_timestamp($1::float8) AS at_ok'
+        " FROM cc_call_events WHERE call_id = 'awk'",
+        at,
+    )
+    assert stored["at_ok"] and stored["data"] == {"note": name, "nested": {"n": [1, None, 2.5]}}
+    activity_row = await conn.fetchrow(
+        "SELECT reason, metadata FROM cc_agent_activities WHERE agent_id = 'ag-awk'"
+    )
+    assert activity_row["reason"] is None and activity_row["metadata"] == {"call_id": "awk"}
