@@ -54,7 +54,10 @@ SETUPS: dict[str, Setup] = {
     "f_hold_unhold_moh_during_call": Setup(
         {"PJSIP/agent1": PhoneBehaviour.answer(0.5)}, {"hangup_after": 7.0}
     ),
-    "g_dtmf_sent_to_caller": Setup({"PJSIP/agent1": PhoneBehaviour.answer(0.5)}, {"hangup_after": 4.0}),
+    # The recording's caller hangs up 4 s in; 12 s here leaves the DTMF request (1.1 s in) time to
+    # land on a busy CI machine (at SCALE, 4 s left it 170 ms: once it came late, got a 404).
+    # The replay waits for the hang-up's events before its DELETEs, so only the pause grows.
+    "g_dtmf_sent_to_caller": Setup({"PJSIP/agent1": PhoneBehaviour.answer(0.5)}, {"hangup_after": 12.0}),
     "h_agent_unregistered_originate_fails": Setup(),
     "i_agent_endpoint_registers_then_unregisters": Setup(
         caller=None, registrations=((0.12, "PJSIP/agent4", True), (3.12, "PJSIP/agent4", False))
