@@ -1,0 +1,133 @@
+"""Two versions of the daemon measured turn about: is a change's CPU per call real, or noise?
+
+On a VM the same code's CPU per call moves +-5 % from one run to the next and more across an hour,
+as much as most single changes do. This checks out ``--base`` (any git ref) in a throwaway
+worktree and runs this checkout's ``bench/calls.py`` against the base's code and against the
+working tree's, ``--rounds`` times each, alternating (the base first in odd rounds, the working
+tree first in even ones, so that a drift of the machine hits both alike). It prints every run,
+the medians, and the mean of the paired differences with a 95 % bootstrap interval: a change is
+real when the interval leaves out zero.
+
+    .venv/bin/python -m bench.ab --base HEAD~3 --rate 100 --rounds 8 [--service]
+
+The base must have what ``bench/calls.py`` imports (``acd.app``, ``acd.service``, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+HERE = Path(__file__).resolve().parent.parent
+CALLS = HERE / "bench" / "calls.py"
+
+
+class Run(NamedTuple):
+    cpu_ms: float
+    answered: int
+    placed: int
+    invite_p50_ms: float
+
+
+class Difference(NamedTuple):
+    mean: float
+    low: float
+    high: float
+
+
+def paired_difference(base: Sequence[float], work: Sequence[float], *, seed: int = 1) -> Difference:
+    """Mean of ``work[i] - base[i]`` and its 95 % percentile-bootstrap interval (10,000 resamples)."""
+    if len(base) != len(work) or not base:
+        raise ValueError("need the same, non-zero number of runs on each side")
+    diffs = [w - b for b, w in zip(base, work, strict=True)]
+    rng = random.Random(seed)
+    means = sorted(statistics.fmean(rng.choices(diffs, k=len(diffs))) for _ in range(10_000))
+    return Difference(statistics.fmean(diffs), means[249], means[9_749])
+
+
+@contextlib.contextmanager
+def worktree(ref: str) -> Iterator[Path]:
+    """``ref`` checked out beside this one, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="acd-ab-") as parent:
+        path = Path(parent) / "base"
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "add", "--detach", "--quiet", str(path), ref], check=True
+        )
+        try:
+            yield path
+        finally:
+            subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force", str(path)], check=False)
+
+
+def measure(tree: Path, args: argparse.Namespace) -> Run:
+    command = [sys.executable, str(CALLS), "--rate", str(args.rate), "--seconds", str(args.seconds)]
+    command += ["--agents", str(args.agents), *(["--service"] if args.service else [])]
+    done = subprocess.run(
+        command,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench.calls failed in {tree}:\n{done.stderr[-2000:]}")
+    result = json.loads(done.stdout)
+    return Run(
+        result["daemon_cpu_ms_per_call"],
+        result["answered"],
+        result["placed"],
+        result["invite_latency_ms"]["p50"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base", required=True, help="the git ref to compare the working tree with")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--agents", type=int, default=400)
+    parser.add_argument("--service", action="store_true", help="measure the whole service (bench.calls)")
+    args = parser.parse_args()
+    runs: dict[str, list[Run]] = {"base": [], "work": []}
+    with worktree(args.base) as base_tree:
+        trees = {"base": base_tree, "work": HERE}
+        for round_no in range(1, args.rounds + 1):
+            for side in ("base", "work") if round_no % 2 else ("work", "base"):
+                run = measure(trees[side], args)
+                runs[side].append(run)
+                print(
+                    f"round {round_no} {side:4}  {run.cpu_ms:6.3f} ms/call  "
+                    f"answered {run.answered}/{run.placed}  INVITE p50 {run.invite_p50_ms} ms",
+                    flush=True,
+                )
+    base = [r.cpu_ms for r in runs["base"]]
+    work = [r.cpu_ms for r in runs["work"]]
+    diff = paired_difference(base, work)
+    reference = statistics.fmean(base)
+    mode = "whole service" if args.service else "engine and ARI"
+    print(f"\n{mode}, {args.rate:g} calls/s, {args.rounds} rounds of {args.seconds:g} s")
+    medians = f"base {statistics.median(base):.3f} ms, work {statistics.median(work):.3f} ms"
+    print(f"median CPU per call: {medians}")
+    print(
+        f"work - base: {diff.mean:+.3f} ms ({100 * diff.mean / reference:+.1f} %), "
+        f"95 % interval {diff.low:+.3f} .. {diff.high:+.3f} ms"
+        + ("  (no difference shown)" if diff.low <= 0 <= diff.high else "")
+    )
+
+
+if __name__ == "__main__":
+    main()
