@@ -1,12 +1,8 @@
 """What the engine asks the world to do: telephony actions, timers, records and notifications.
 
-Telephony actions carry a ``lane``: the call they belong to, except an agent leg's originate and
-hang-up, whose lane is the leg itself. The runner executes the actions of one lane strictly in
-order (an ``AddToBridge`` must not overtake the ``Answer`` before it; a leg's hang-up must not
-overtake its originate, or it would find no channel and the agent would ring on) while different
-lanes proceed concurrently: the caller is answered while the agent's originate is in flight, not
-after its answer (one round trip sooner for the caller, one wake-up less per call for us), and a
-ring-all queue rings its agents at once.
+Telephony actions carry a ``lane`` (the call they belong to). The runner executes the actions of
+one lane strictly in order (an ``AddToBridge`` must not overtake the ``Answer`` before it) while
+different calls proceed concurrently.
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ class InboundFlow(EngineBase):
             caller_id = caller_id_for(call.caller_name, call.caller_number)
         self.emit(
             Originate(
-                lane=leg_id,
+                lane=call.call_id,
                 leg_id=leg_id,
                 endpoint=agent.endpoint,
                 app_args=f"agent,{call.call_id}",
@@ -232,13 +232,13 @@ class InboundFlow(EngineBase):
             # leg is ours to end; the agent was already released by the withdrawal.
             if offer is not None:
                 self.end_offer(offer, CANCELED)
-            self.emit(Hangup(event.leg_id, event.leg_id))
+            self.emit(Hangup(event.call_id, event.leg_id))
             return
         agent = self.agents[offer.agent_id]
         self.end_offer(offer, ANSWERED)
         for other in list(call.offers.values()):  # ring-all: the first to answer wins
             self.end_offer(other, CANCELED)
-            self.emit(Hangup(other.leg_id, other.leg_id))
+            self.emit(Hangup(call.call_id, other.leg_id))
         self.connect(call, agent, event.leg_id)
 
     def on_originate_failed(self, event: OriginateFailed) -> None:
@@ -254,7 +254,7 @@ class InboundFlow(EngineBase):
         offer = self.offers.get(leg_id)
         if offer is not None:
             self.end_offer(offer, TIMEOUT, detail="ring guard")
-            self.emit(Hangup(leg_id, leg_id))
+            self.emit(Hangup(offer.call_id, leg_id))
 
     def offered_leg_gone(self, offer: Offer, cause: int | None, cause_txt: str) -> None:
         self.end_offer(offer, classify_leg_failure(cause), detail=f"{cause} {cause_txt}".strip())
@@ -315,7 +315,7 @@ class InboundFlow(EngineBase):
                 )
             self.offers.pop(offer.leg_id, None)
             self.cancel_timer("ring", offer.leg_id)
-            self.emit(Hangup(offer.leg_id, offer.leg_id))
+            self.emit(Hangup(offer.call_id, offer.leg_id))
             if call is not None:
                 call.offers.pop(offer.leg_id, None)
                 if call.state is CallState.OFFERED and not call.offers:
@@ -329,7 +329,7 @@ class InboundFlow(EngineBase):
         """Stop ringing the call's agents: they did nothing wrong and keep their place in line."""
         for offer in list(call.offers.values()):
             self.end_offer(offer, CANCELED)
-            self.emit(Hangup(offer.leg_id, offer.leg_id))
+            self.emit(Hangup(call.call_id, offer.leg_id))
 
     def caller_left_waiting(self, call: Call) -> None:
         """The caller hung up while waiting or while an agent rang: an abandon."""

@@ -104,8 +104,6 @@ class EndpointReachability:
 class ActionFailed:
     """A telephony action the engine asked for failed; the engine decides what it means."""
 
-    #: The action's lane: its call, or for an agent leg's own lane (originate, hang-up) the leg,
-    #: which names no call: a leg that could not be hung up needs nothing from the engine.
     call_id: str | None
     action: str
     channel_id: str | None

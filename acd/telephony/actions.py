@@ -1,8 +1,7 @@
-"""Engine actions out, ARI REST requests in flight: one lane per call (and per agent leg being
-offered), lanes in parallel.
+"""Engine actions out, ARI REST requests in flight: one lane per call, lanes in parallel.
 
-Within a lane, requests go strictly in the order the engine asked for them (an ``AddToBridge`` may
-not overtake the ``Answer`` before it); different lanes never wait for each other. A failure is
+Within a call, requests go strictly in the order the engine asked for them (an ``AddToBridge`` may
+not overtake the ``Answer`` before it); different calls never wait for each other. A failure is
 reported back to the engine as an input (``OriginateFailed``, ``ActionFailed``), except the
 normal races: a 404 on hanging up or destroying something that is already gone.
 """
@@ -90,7 +89,7 @@ class AriActions:
         except AriError as exc:
             self._failed(action, exc)
         except Exception:  # a bug in one action must not stop its call's lane (logged with its trace)
-            log.exception("ari.action_crashed", action=type(action).__name__, lane=action.lane)
+            log.exception("ari.action_crashed", action=type(action).__name__, call_id=action.lane)
 
     async def _perform(self, action: TelephonyAction) -> None:
         c = self._client
@@ -136,7 +135,7 @@ class AriActions:
         (log.info if raced else log.warning)(
             "ari.action_raced" if raced else "ari.action_failed",
             action=type(action).__name__,
-            lane=action.lane,
+            call_id=action.lane,
             channel_id=getattr(action, "channel_id", None)
             or getattr(action, "leg_id", None)
             or (action.channel_ids[0] if isinstance(action, AddToBridge) else None),

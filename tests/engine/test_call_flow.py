@@ -10,7 +10,6 @@ from acd.engine.effects import (
     ContinueInDialplan,
     CreateBridge,
     DestroyBridge,
-    Hangup,
 )
 from acd.engine.inputs import (
     ActionFailed,
@@ -85,19 +84,6 @@ def test_agent_hangup_ends_the_call_completed_by_agent() -> None:
     assert final.talk_seconds == 10.0
     assert final.wrapup_seconds == 10.0
     assert h.state("alice") is S.READY
-
-
-def test_an_offered_legs_originate_and_hangup_share_the_legs_lane_apart_from_the_callers() -> None:
-    """The caller is answered without waiting for the agent's originate (another lane), while
-    hanging up the leg waits for the originate in its own lane: it would find no channel before."""
-    h = Harness()
-    h.add_agent("alice")
-    out = h.caller("c1")
-    originate = h.originates(out)[0]
-    assert originate.lane == originate.leg_id
-    assert {e.lane for e in out if isinstance(e, Answer | AddToBridge)} == {"c1"}
-    out = h.gone("c1")
-    assert [(e.lane, e.channel_id) for e in h.of(Hangup, out)] == [(originate.leg_id, originate.leg_id)]
 
 
 def test_caller_hangs_up_while_agent_rings_agent_keeps_its_place() -> None:
