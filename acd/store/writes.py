@@ -37,8 +37,12 @@ TABLE_ACTIVITIES = "cc_agent_activities"
 
 
 # One encoder for every batch: json.dumps with options builds a new JSONEncoder at each call.
-# Floats are written as repr() does, the shortest text that reads back as the same float8.
-_json_encoder = json.JSONEncoder(separators=(",", ":"), default=str)
+# Floats are written as repr() does, the shortest text that reads back as the same float8. Text
+# goes as itself, not as \u escapes, which a database in another encoding than UTF8 would refuse
+# in jsonb (plain text columns are converted by the server as before). A NaN or infinite float,
+# which the engine never makes (it subtracts clock readings), is not JSON: PostgreSQL refuses the
+# row as invalid data and the outbox keeps it in rejected.jsonl.
+_json_encoder = json.JSONEncoder(separators=(",", ":"), default=str, ensure_ascii=False)
 
 
 def _rows(rows: Iterable[tuple[Any, ...]]) -> str:
