@@ -9,6 +9,11 @@ the medians, and the mean of the paired differences with a 95 % bootstrap interv
 real when the interval leaves out zero.
 
     .venv/bin/python -m bench.ab --base HEAD~3 --rate 100 --rounds 8 [--service]
+    .venv/bin/python -m bench.ab --base HEAD~3 --instructions --rounds 2 [--service]
+
+With ``--instructions`` each run counts the instructions per call under callgrind instead
+(``bench.instructions``: at 2 calls/s by default; repeatable within about half a per cent, so a
+couple of rounds do).
 
 The base must have what ``bench/calls.py`` imports (``acd.app``, ``acd.service``, ...).
 """
@@ -28,12 +33,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from bench import instructions
+
 HERE = Path(__file__).resolve().parent.parent
 CALLS = HERE / "bench" / "calls.py"
 
 
 class Run(NamedTuple):
-    cpu_ms: float
+    per_call: float
     answered: int
     placed: int
     invite_p50_ms: float
@@ -70,6 +77,9 @@ def worktree(ref: str) -> Iterator[Path]:
 
 
 def measure(tree: Path, args: argparse.Namespace) -> Run:
+    if args.instructions:
+        counted = instructions.count(tree, args)
+        return Run(counted.per_call / 1e6, counted.calls, counted.calls, float("nan"))
     command = [sys.executable, str(CALLS), "--rate", str(args.rate), "--seconds", str(args.seconds)]
     command += ["--agents", str(args.agents), *(["--service"] if args.service else [])]
     done = subprocess.run(
@@ -84,7 +94,7 @@ def measure(tree: Path, args: argparse.Namespace) -> Run:
         raise SystemExit(f"bench.calls failed in {tree}:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout)
     return Run(
-        result["daemon_cpu_ms_per_call"],
+        result["daemon_per_call_per_call"],
         result["answered"],
         result["placed"],
         result["invite_latency_ms"]["p50"],
@@ -97,11 +107,21 @@ def main() -> None:
     )
     parser.add_argument("--base", required=True, help="the git ref to compare the working tree with")
     parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="compare instructions per call under callgrind (millions) instead of CPU time",
+    )
+    parser.add_argument("--rate", type=float, default=None, help="calls/s (100; 2 with --instructions)")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--agents", type=int, default=400)
+    parser.add_argument("--agents", type=int, default=None, help="(400; 50 with --instructions)")
     parser.add_argument("--service", action="store_true", help="measure the whole service (bench.calls)")
     args = parser.parse_args()
+    if args.rate is None:
+        args.rate = 2.0 if args.instructions else 100.0
+    if args.agents is None:
+        args.agents = 50 if args.instructions else 400
+    unit = "M instructions" if args.instructions else "ms"
     runs: dict[str, list[Run]] = {"base": [], "work": []}
     with worktree(args.base) as base_tree:
         trees = {"base": base_tree, "work": HERE}
@@ -109,22 +129,23 @@ def main() -> None:
             for side in ("base", "work") if round_no % 2 else ("work", "base"):
                 run = measure(trees[side], args)
                 runs[side].append(run)
+                latency = "" if args.instructions else f"  INVITE p50 {run.invite_p50_ms} ms"
                 print(
-                    f"round {round_no} {side:4}  {run.cpu_ms:6.3f} ms/call  "
-                    f"answered {run.answered}/{run.placed}  INVITE p50 {run.invite_p50_ms} ms",
+                    f"round {round_no} {side:4}  {run.per_call:6.3f} {unit}/call  "
+                    f"answered {run.answered}/{run.placed}{latency}",
                     flush=True,
                 )
-    base = [r.cpu_ms for r in runs["base"]]
-    work = [r.cpu_ms for r in runs["work"]]
+    base = [r.per_call for r in runs["base"]]
+    work = [r.per_call for r in runs["work"]]
     diff = paired_difference(base, work)
     reference = statistics.fmean(base)
     mode = "whole service" if args.service else "engine and ARI"
     print(f"\n{mode}, {args.rate:g} calls/s, {args.rounds} rounds of {args.seconds:g} s")
-    medians = f"base {statistics.median(base):.3f} ms, work {statistics.median(work):.3f} ms"
-    print(f"median CPU per call: {medians}")
+    medians = f"base {statistics.median(base):.3f} {unit}, work {statistics.median(work):.3f} {unit}"
+    print(f"median per call: {medians}")
     print(
-        f"work - base: {diff.mean:+.3f} ms ({100 * diff.mean / reference:+.1f} %), "
-        f"95 % interval {diff.low:+.3f} .. {diff.high:+.3f} ms"
+        f"work - base: {diff.mean:+.3f} {unit} ({100 * diff.mean / reference:+.1f} %), "
+        f"95 % interval {diff.low:+.3f} .. {diff.high:+.3f} {unit}"
         + ("  (no difference shown)" if diff.low <= 0 <= diff.high else "")
     )
 

@@ -95,6 +95,13 @@ def _events(daemon: Daemon) -> float:
     return total
 
 
+def _callgrind(state: str) -> None:
+    """Under ``bench.instructions`` (valgrind's callgrind, started with instrumentation off),
+    count instructions only while calls are measured: start-up and shutdown stay out."""
+    if os.environ.get("ACD_BENCH_CALLGRIND"):
+        subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -168,6 +175,7 @@ async def _measure(args: argparse.Namespace, daemon: Daemon, worker: subprocess.
     for agent_id in list(daemon.engine.agents):
         daemon.runner.command(Login(agent_id))
         daemon.runner.command(SetReady(agent_id))
+    _callgrind("on")
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     worker.stdin.write("go\n")
@@ -175,6 +183,7 @@ async def _measure(args: argparse.Namespace, daemon: Daemon, worker: subprocess.
     await asyncio.sleep(args.seconds + args.talk + args.answer + 2)
     cpu1, wall1 = time.process_time(), time.perf_counter()
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    _callgrind("off")
     worker.stdin.write("stop\n")
     worker.stdin.flush()
     result = json.loads(await asyncio.get_running_loop().run_in_executor(None, worker.stdout.readline))
