@@ -94,7 +94,7 @@ def measure(tree: Path, args: argparse.Namespace) -> Run:
         raise SystemExit(f"bench.calls failed in {tree}:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout)
     return Run(
-        result["daemon_per_call_per_call"],
+        result["daemon_cpu_ms_per_call"],
         result["answered"],
         result["placed"],
         result["invite_latency_ms"]["p50"],
