@@ -23,11 +23,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -35,8 +33,7 @@ from typing import NamedTuple
 
 from bench import instructions
 
-HERE = Path(__file__).resolve().parent.parent
-CALLS = HERE / "bench" / "calls.py"
+HERE = instructions.HERE
 
 
 class Run(NamedTuple):
@@ -80,16 +77,7 @@ def measure(tree: Path, args: argparse.Namespace) -> Run:
     if args.instructions:
         counted = instructions.count(tree, args)
         return Run(counted.per_call / 1e6, counted.calls, counted.calls, float("nan"))
-    command = [sys.executable, str(CALLS), "--rate", str(args.rate), "--seconds", str(args.seconds)]
-    command += ["--agents", str(args.agents), *(["--service"] if args.service else [])]
-    done = subprocess.run(
-        command,
-        cwd=tree,
-        env={**os.environ, "PYTHONPATH": str(tree)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = instructions.run_calls(tree, instructions.calls_command(args))
     if done.returncode != 0:
         raise SystemExit(f"bench.calls failed in {tree}:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout)

@@ -36,32 +36,30 @@ class Count(NamedTuple):
         return self.instructions / max(1, self.calls)
 
 
+def calls_command(args: argparse.Namespace) -> list[str]:
+    """This checkout's ``bench/calls.py`` with the traffic options of ``args``."""
+    command = [sys.executable, str(CALLS), "--rate", str(args.rate), "--seconds", str(args.seconds)]
+    return [*command, "--agents", str(args.agents), *(["--service"] if args.service else [])]
+
+
+def run_calls(tree: Path, command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` against the code in ``tree`` (its ``acd`` first on the path, its simulator)."""
+    return subprocess.run(
+        command,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def count(tree: Path, args: argparse.Namespace) -> Count:
     """Run ``bench/calls.py`` (this checkout's) against the code in ``tree`` under callgrind."""
     with tempfile.TemporaryDirectory(prefix="acd-cg-") as scratch:
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={scratch}/callgrind.out",
-            sys.executable,
-            str(CALLS),
-            "--rate",
-            str(args.rate),
-            "--seconds",
-            str(args.seconds),
-            "--agents",
-            str(args.agents),
-            *(["--service"] if args.service else []),
-        ]
-        done = subprocess.run(
-            command,
-            cwd=tree,
-            env={**os.environ, "PYTHONPATH": str(tree), "ACD_BENCH_CALLGRIND": "1"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+        valgrind.append(f"--callgrind-out-file={scratch}/callgrind.out")
+        done = run_calls(tree, valgrind + calls_command(args), ACD_BENCH_CALLGRIND="1")
     found = _COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"bench.calls under callgrind failed in {tree}:\n{done.stderr[-2000:]}")
