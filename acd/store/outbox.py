@@ -313,7 +313,7 @@ class Outbox:
         """Commit a batch; False when PostgreSQL is unreachable (nothing is lost: the caller keeps it)."""
         try:
             conn = await self._connection()
-            async with asyncio.timeout(self._command_timeout), conn.transaction():
+            async with asyncio.timeout(self._command_timeout):
                 written = await write_batch(conn, batch)
         except Exception as exc:  # noqa: BLE001 - not data: an outage, so the batch waits on disk
             if is_invalid_data(exc):
@@ -329,7 +329,7 @@ class Outbox:
         for record in batch:
             try:
                 conn = await self._connection()
-                async with asyncio.timeout(self._command_timeout), conn.transaction():
+                async with asyncio.timeout(self._command_timeout):
                     written = await write_batch(conn, [record])
             except Exception as exc:  # noqa: BLE001 - not data: an outage, so the record waits on disk
                 if not is_invalid_data(exc):

@@ -1,11 +1,12 @@
 """The outbox's SQL: one batch of engine records into PostgreSQL, idempotently.
 
-Each table gets one statement per batch, and the batch goes as one parameter: a JSON array of
-rows (each row an array of the record's fields, in a fixed order) that ``jsonb_array_elements``
-turns back into rows (one round trip, like COPY into a temp table, without the temp table). One
-JSON text, encoded in C, rather than a PostgreSQL array per column: asyncpg checks every element
-of an array parameter against three abstract base classes in Python (``collections.abc``), some
-250 checks per call, which cost more than the rest of the write.
+The batch is one statement (data-modifying CTEs, so atomic without BEGIN and COMMIT: one round
+trip), and each table's rows go as one parameter: a JSON array of rows (each row an array of the
+record's fields, in a fixed order) that ``jsonb_array_elements`` turns back into rows, like COPY
+into a temp table, without the temp table. One JSON text, encoded in C, rather than a PostgreSQL
+array per column: asyncpg checks every element of an array parameter against three abstract base
+classes in Python (``collections.abc``), some 250 checks per call, which cost more than the rest
+of the write.
 
 - Events and activities are append-only and keyed by ``event_id``: ``ON CONFLICT DO NOTHING``,
   so a replayed record is a no-op.
@@ -13,9 +14,9 @@ of an array parameter against three abstract base classes in Python (``collectio
   cc_calls.version < EXCLUDED.version``, so only a higher version changes it, whatever order
   records arrive in (a replay, or a journal written during an outage).
 - Foreign keys: a record may name an agent that is not in ``cc_agents`` (static agents from the
-  config file). Before the rows, the same transaction inserts a disabled *placeholder* agent for
-  every such id (``ON CONFLICT DO NOTHING``): the record is kept, nobody can log in with the
-  placeholder, and ``acd agent add`` on that id completes it later.
+  config file). The same statement inserts a disabled *placeholder* agent for every such id
+  (``ON CONFLICT DO NOTHING``): the record is kept, nobody can log in with the placeholder, and
+  ``acd agent add`` on that id completes it later.
 """
 
 from __future__ import annotations
@@ -51,38 +52,6 @@ def _rows(rows: Iterable[tuple[Any, ...]]) -> str:
     return _json_encoder.encode(list(rows))
 
 
-_PLACEHOLDERS = """
-INSERT INTO cc_agents (agent_id, name, enabled, placeholder)
-SELECT DISTINCT id, id, false, true FROM unnest($1::text[]) AS u(id)
-ON CONFLICT (agent_id) DO NOTHING
-"""
-
-_EVENTS = """
-INSERT INTO cc_call_events (event_id, call_id, event_type, "timestamp", queue, agent_id, data)
-SELECT r->>0, r->>1, r->>2, to_timestamp((r->>3)::float8), r->>4, r->>5, r->6
-FROM jsonb_array_elements($1::text::jsonb) AS r
-ON CONFLICT (event_id) DO NOTHING
-"""
-_EVENT_ROW = attrgetter("event_id", "call_id", "event_type", "at", "queue", "agent_id", "data")
-
-_ACTIVITIES = """
-INSERT INTO cc_agent_activities
-    (event_id, agent_id, activity_type, from_state, to_state, reason, "timestamp", metadata)
-SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, to_timestamp((r->>6)::float8), r->7
-FROM jsonb_array_elements($1::text::jsonb) AS r
-ON CONFLICT (event_id) DO NOTHING
-"""
-_ACTIVITY_ROW = attrgetter(
-    "event_id", "agent_id", "activity_type", "from_state", "to_state", "reason", "at", "metadata"
-)
-
-# cc_agents.state: the last state each agent's activities say, for listings (informational).
-_AGENT_STATES = """
-UPDATE cc_agents a SET state = u.state
-FROM unnest($1::text[], $2::text[]) AS u(agent_id, state)
-WHERE a.agent_id = u.agent_id AND a.state IS DISTINCT FROM u.state
-"""
-
 _CALL_COLUMNS = (
     "call_id, version, direction, queue, agent_id, caller_number, caller_name, state, end_reason, "
     "exit_reason, started_at, queued_at, first_queued_at, answered_at, ended_at, wait_seconds, "
@@ -91,22 +60,59 @@ _CALL_COLUMNS = (
 
 _UPDATABLE = [c.strip() for c in _CALL_COLUMNS.split(",") if c.strip() not in ("call_id",)]
 
-_CALLS = f"""
-INSERT INTO cc_calls ({_CALL_COLUMNS}, customer_id)
-SELECT r->>0, (r->>1)::int8, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9,
-       to_timestamp((r->>10)::float8), to_timestamp((r->>11)::float8),
-       to_timestamp((r->>12)::float8), to_timestamp((r->>13)::float8),
-       to_timestamp((r->>14)::float8), (r->>15)::float8, (r->>16)::float8, (r->>17)::float8,
-       (r->>18)::float8, (r->>19)::float8, r->>20, r->>21, r->>22, c.id
-FROM jsonb_array_elements($1::text::jsonb) AS r
-LEFT JOIN cc_customers c ON c.number = r->>23
-ON CONFLICT (call_id) DO UPDATE SET
-    {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)},
-    customer_id = coalesce(EXCLUDED.customer_id, cc_calls.customer_id),
-    updated_at = now()
-WHERE cc_calls.version < EXCLUDED.version
+# The whole batch is one statement (data-modifying CTEs): atomic by itself, so no BEGIN and
+# COMMIT, and one round trip to PostgreSQL instead of seven. Sub-statements share one snapshot
+# and none reads another's rows; the foreign-key checks run at the end of the statement and see
+# the placeholders it inserted. $4 holds [agent_id, last state or null] per agent named: a new
+# placeholder gets that state at once, an existing agent's row is updated to it (cc_agents.state,
+# for listings; informational). The final SELECT counts the rows each insert changed.
+BATCH_SQL = f"""
+WITH agents AS (
+    SELECT a->>0 AS agent_id, a->>1 AS state FROM jsonb_array_elements($4::text::jsonb) AS a
+), placeholders AS (
+    INSERT INTO cc_agents (agent_id, name, enabled, placeholder, state)
+    SELECT agent_id, agent_id, false, true, coalesce(state, 'logged-out') FROM agents
+    ON CONFLICT (agent_id) DO NOTHING
+), states AS (
+    UPDATE cc_agents c SET state = a.state
+    FROM agents a
+    WHERE c.agent_id = a.agent_id AND a.state IS NOT NULL AND c.state IS DISTINCT FROM a.state
+), events AS (
+    INSERT INTO cc_call_events (event_id, call_id, event_type, "timestamp", queue, agent_id, data)
+    SELECT r->>0, r->>1, r->>2, to_timestamp((r->>3)::float8), r->>4, r->>5, r->6
+    FROM jsonb_array_elements($1::text::jsonb) AS r
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING 1
+), activities AS (
+    INSERT INTO cc_agent_activities
+        (event_id, agent_id, activity_type, from_state, to_state, reason, "timestamp", metadata)
+    SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, to_timestamp((r->>6)::float8), r->7
+    FROM jsonb_array_elements($2::text::jsonb) AS r
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING 1
+), calls AS (
+    INSERT INTO cc_calls ({_CALL_COLUMNS}, customer_id)
+    SELECT r->>0, (r->>1)::int8, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, r->>9,
+           to_timestamp((r->>10)::float8), to_timestamp((r->>11)::float8),
+           to_timestamp((r->>12)::float8), to_timestamp((r->>13)::float8),
+           to_timestamp((r->>14)::float8), (r->>15)::float8, (r->>16)::float8, (r->>17)::float8,
+           (r->>18)::float8, (r->>19)::float8, r->>20, r->>21, r->>22, c.id
+    FROM jsonb_array_elements($3::text::jsonb) AS r
+    LEFT JOIN cc_customers c ON c.number = r->>23
+    ON CONFLICT (call_id) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATABLE)},
+        customer_id = coalesce(EXCLUDED.customer_id, cc_calls.customer_id),
+        updated_at = now()
+    WHERE cc_calls.version < EXCLUDED.version
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM activities), (SELECT count(*) FROM calls)
 """
 
+_EVENT_ROW = attrgetter("event_id", "call_id", "event_type", "at", "queue", "agent_id", "data")
+_ACTIVITY_ROW = attrgetter(
+    "event_id", "agent_id", "activity_type", "from_state", "to_state", "reason", "at", "metadata"
+)
 _CALL_ROW = attrgetter(*(c.strip() for c in _CALL_COLUMNS.split(",")))
 
 
@@ -117,11 +123,6 @@ class Written:
     calls: int = 0
     events: int = 0
     activities: int = 0
-
-
-def _count(status: str) -> int:
-    # "INSERT 0 <n>"
-    return int(status.rsplit(" ", 1)[-1])
 
 
 def latest_calls(calls: Sequence[CallRecord]) -> list[CallRecord]:
@@ -135,24 +136,25 @@ def latest_calls(calls: Sequence[CallRecord]) -> list[CallRecord]:
 
 
 async def write_batch(conn: Any, records: Sequence[Record]) -> Written:
-    """Write a batch in the caller's transaction; what changed. Raises asyncpg errors as they are."""
+    """Write a batch as one statement (atomic without a transaction); what changed.
+
+    Raises asyncpg errors as they are: an invalid record fails the whole batch, and the outbox
+    then writes its records one by one."""
     events = [r for r in records if isinstance(r, CallEventRecord)]
     activities = [r for r in records if isinstance(r, AgentActivityRecord)]
     calls = latest_calls([r for r in records if isinstance(r, CallRecord)])
-    written = Written()
-    agents = {r.agent_id for r in activities} | {r.agent_id for r in calls if r.agent_id}
-    if agents:
-        await conn.execute(_PLACEHOLDERS, sorted(agents))
-    if events:
-        written.events = _count(await conn.execute(_EVENTS, _rows(map(_EVENT_ROW, events))))
-    if activities:
-        written.activities = _count(await conn.execute(_ACTIVITIES, _rows(map(_ACTIVITY_ROW, activities))))
-        last = {r.agent_id: r.to_state for r in activities}  # records arrive in the engine's order
-        await conn.execute(_AGENT_STATES, list(last), list(last.values()))
-    if calls:
-        rows = [
-            (*_CALL_ROW(r), customer_key(r.number if r.direction == "outbound" else r.caller_number))
-            for r in calls
-        ]
-        written.calls = _count(await conn.execute(_CALLS, _rows(rows)))
-    return written
+    agents: dict[str, str | None] = {r.agent_id: None for r in calls if r.agent_id}
+    for activity in activities:  # records arrive in the engine's order: the last state wins
+        agents[activity.agent_id] = activity.to_state
+    call_rows = [
+        (*_CALL_ROW(r), customer_key(r.number if r.direction == "outbound" else r.caller_number))
+        for r in calls
+    ]
+    counts = await conn.fetchrow(
+        BATCH_SQL,
+        _rows(map(_EVENT_ROW, events)),
+        _rows(map(_ACTIVITY_ROW, activities)),
+        _rows(call_rows),
+        _rows(sorted(agents.items())),
+    )
+    return Written(calls=counts[2], events=counts[0], activities=counts[1])

@@ -106,6 +106,25 @@ async def test_an_agent_missing_from_cc_agents_gets_a_disabled_placeholder(
     assert await table_counts(conn) == (0, 1, 1)
 
 
+async def test_cc_agents_state_follows_the_last_activity_of_a_batch(
+    conn: Any, db_settings: DatabaseSettings, metrics: Metrics
+) -> None:
+    """New placeholders take their state in the statement that makes them; existing rows are
+    updated; an agent named only by a call keeps its state."""
+    await conn.execute(
+        "INSERT INTO cc_agents (agent_id, enabled, placeholder, state) VALUES ('old', false, true, 'ready')"
+    )
+    async with Outbox(db_settings, metrics) as outbox:
+        outbox.submit(activity("new", "logged-out", "not-ready", 1000.0, reason="login", event_id="a1"))
+        outbox.submit(activity("new", "not-ready", "ready", 1001.0, event_id="a2"))
+        outbox.submit(activity("old", "ready", "offered", 1001.0, event_id="a3"))
+        outbox.submit(ended_call("c1", 1, agent_id="only-a-call"))
+        assert await outbox.drain(within=10)
+    states = dict(await conn.fetch("SELECT agent_id, state FROM cc_agents"))
+    assert states == {"new": "ready", "old": "offered", "only-a-call": "logged-out"}
+    assert written(metrics, "cc_agent_activities") == 3
+
+
 async def test_a_call_is_linked_to_the_crm_customer_of_its_number(
     conn: Any, db_settings: DatabaseSettings, metrics: Metrics
 ) -> None:
