@@ -175,6 +175,10 @@ async def _measure(args: argparse.Namespace, daemon: Daemon, worker: subprocess.
     for agent_id in list(daemon.engine.agents):
         daemon.runner.command(Login(agent_id))
         daemon.runner.command(SetReady(agent_id))
+    await asyncio.sleep(1.0)  # the logins and their records settle
+    idle0 = time.process_time()
+    await asyncio.sleep(args.idle)
+    idle_ms_per_second = (time.process_time() - idle0) * 1000 / args.idle if args.idle else 0.0
     _callgrind("on")
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -213,6 +217,9 @@ async def _measure(args: argparse.Namespace, daemon: Daemon, worker: subprocess.
         "completed": stats["completed"],
         "answered_per_second": stats["answered"] / args.seconds,
         "daemon_cpu_ms_per_call": (cpu1 - cpu0) * 1000 / calls,
+        "daemon_idle_cpu_ms_per_second": round(idle_ms_per_second, 3),
+        "daemon_cpu_ms_per_call_beyond_idle": ((cpu1 - cpu0) * 1000 - idle_ms_per_second * (wall1 - wall0))
+        / calls,
         "daemon_cpu_share": (cpu1 - cpu0) / (wall1 - wall0),
         "daemon_user_ms_per_call": (usage1.ru_utime - usage0.ru_utime) * 1000 / calls,
         "daemon_system_ms_per_call": (usage1.ru_stime - usage0.ru_stime) * 1000 / calls,
@@ -239,6 +246,12 @@ def main() -> None:
     parser.add_argument("--answer", type=float, default=0.2, help="agents answer after this many seconds")
     parser.add_argument("--talk", type=float, default=1.0, help="talk time, seconds")
     parser.add_argument("--patience", type=float, default=30.0)
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=5.0,
+        help="seconds of idle CPU measured before the calls (agents ready, no calls)",
+    )
     parser.add_argument(
         "--loop",
         choices=["uvloop", "asyncio"],
