@@ -6,9 +6,11 @@ With ``--service`` the daemon runs as ``acd run`` runs it: every record goes thr
 PostgreSQL (a throwaway database on 127.0.0.1:5432, dropped afterwards), snapshots go to Redis, the
 web server listens, and start-up objects are frozen out of the collector's reach; without it, the
 engine and ARI alone. Reported: calls placed/answered/abandoned, answered calls per second
-sustained, the daemon's CPU milliseconds per call (process CPU time / calls), ARI requests per
-call by operation, and the "INVITE latency": from the simulator writing a caller's StasisStart to
-it receiving the agent's originate (what app_queue does in 2-4 ms), on the simulator's clock.
+sustained, the daemon's CPU milliseconds per call (process CPU time / calls), its idle CPU per
+second (measured for ``--idle`` s before the calls, agents ready) and the CPU per call beyond
+that idle rate, ARI requests per call by operation, and the "INVITE latency": from the
+simulator writing a caller's StasisStart to it receiving the agent's originate (what app_queue
+does in 2-4 ms), on the simulator's clock.
 
     .venv/bin/python -m bench.calls --rate 150 --seconds 20 --agents 400 [--service]
 """

@@ -66,7 +66,7 @@ _UPDATABLE = [c.strip() for c in _CALL_COLUMNS.split(",") if c.strip() not in ("
 # the placeholders it inserted. $4 holds [agent_id, last state or null] per agent named: a new
 # placeholder gets that state at once, an existing agent's row is updated to it (cc_agents.state,
 # for listings; informational). The final SELECT counts the rows each insert changed.
-BATCH_SQL = f"""
+_BATCH_SQL = f"""
 WITH agents AS (
     SELECT a->>0 AS agent_id, a->>1 AS state FROM jsonb_array_elements($4::text::jsonb) AS a
 ), placeholders AS (
@@ -151,7 +151,7 @@ async def write_batch(conn: Any, records: Sequence[Record]) -> Written:
         for r in calls
     ]
     counts = await conn.fetchrow(
-        BATCH_SQL,
+        _BATCH_SQL,
         _rows(map(_EVENT_ROW, events)),
         _rows(map(_ACTIVITY_ROW, activities)),
         _rows(call_rows),
